@@ -1,0 +1,1 @@
+"""Pre/post-processing shared by training and serving, plus the exported ONNX models."""

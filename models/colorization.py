@@ -1,0 +1,115 @@
+"""Colorization pre/post-processing shared by training, evaluation and serving.
+
+The network sees L at a modest resolution (``serve_short_side``) and predicts ab-bin logits at
+1/4 of it; the ab map is upsampled and recombined with the photo's own full-resolution L.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from models.color import lab_to_rgb8, lightness, rgb8_to_lab
+from models.encoding import annealed_mean, check_temperature
+
+L_CENTRE = 50.0
+L_SCALE = 50.0
+NET_MULTIPLE = 8  # the trunk downsamples by 8
+MAX_NET_LONG_SIDE = 1024
+STRIP_ROWS = 256  # rows recoloured at a time, bounding memory for huge photos
+
+
+def normalise_l(l_channel: np.ndarray) -> np.ndarray:
+    """L in [0, 100] -> network input in [-1, 1], float32, same shape."""
+    return ((np.asarray(l_channel, dtype=np.float32) - L_CENTRE) / L_SCALE).astype(np.float32)
+
+
+def network_size(width: int, height: int, short_side: int) -> tuple[int, int]:
+    """(w, h) the network runs at: shorter side ~short_side, multiples of 8, long side capped."""
+    scale = short_side / min(width, height)
+    scale = min(scale, MAX_NET_LONG_SIDE / max(width, height))
+
+    def snap(v: float) -> int:
+        return max(NET_MULTIPLE, int(round(v / NET_MULTIPLE)) * NET_MULTIPLE)
+
+    return snap(width * scale), snap(height * scale)
+
+
+def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
+    """(H, W, 3) uint8 photo (colour or gray) -> (1, 1, h, w) float32 normalised L at network size."""
+    h, w = rgb8.shape[:2]
+    nw, nh = network_size(w, h, short_side)
+    small = np.asarray(Image.fromarray(rgb8).resize((nw, nh), Image.Resampling.BICUBIC))
+    return normalise_l(lightness(small))[None, None]
+
+
+def bilinear_rows(ab: np.ndarray, out_h: int, out_w: int, y0: int, y1: int) -> np.ndarray:
+    """Rows [y0, y1) of ab (h, w, C) bilinearly resized to (out_h, out_w): (y1-y0, out_w, C).
+
+    Half-pixel centres (align_corners=False), so the map covers the photo exactly.
+    """
+    h, w = ab.shape[:2]
+
+    def axis(n_out: int, n_in: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        src = (np.arange(lo, hi, dtype=np.float32) + 0.5) * (n_in / n_out) - 0.5
+        src = np.clip(src, 0.0, n_in - 1)
+        i0 = np.floor(src).astype(np.int64)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        return i0, i1, (src - i0).astype(np.float32)
+
+    r0, r1, fr = axis(out_h, h, y0, y1)
+    c0, c1, fc = axis(out_w, w, 0, out_w)
+    rows = ab[r0] * (1.0 - fr)[:, None, None] + ab[r1] * fr[:, None, None]
+    return rows[:, c0] * (1.0 - fc)[None, :, None] + rows[:, c1] * fc[None, :, None]
+
+
+def ab_from_logits(logits: np.ndarray, centres: np.ndarray, temperature: float) -> np.ndarray:
+    """(1, Q, h, w) network output -> (h, w, 2) ab by the annealed mean at ``temperature``."""
+    z = np.moveaxis(np.asarray(logits, dtype=np.float32)[0], 0, -1)
+    return annealed_mean(z, centres, temperature)
+
+
+def recolour(rgb8: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+    """Photo (H, W, 3) uint8 + ab (h, w, 2) -> (H, W, 3) uint8 with the photo's L and the new ab.
+
+    Works in strips of rows so a 50-megapixel photo never needs a full-size float Lab copy.
+    """
+    H, W = rgb8.shape[:2]
+    out = np.empty((H, W, 3), dtype=np.uint8)
+    for y0 in range(0, H, STRIP_ROWS):
+        y1 = min(H, y0 + STRIP_ROWS)
+        lab = np.empty((y1 - y0, W, 3), dtype=np.float32)
+        lab[..., 0] = lightness(rgb8[y0:y1])
+        lab[..., 1:] = bilinear_rows(ab_small, H, W, y0, y1)
+        out[y0:y1] = lab_to_rgb8(lab)
+    return out
+
+
+def gray_rgb8(rgb8: np.ndarray) -> np.ndarray:
+    """The all-gray baseline: the photo's own L with a = b = 0, (H, W, 3) uint8."""
+    lab = rgb8_to_lab(rgb8)
+    lab[..., 1:] = 0.0
+    return lab_to_rgb8(lab)
+
+
+@dataclass(frozen=True)
+class ColorizationSpec:
+    """What serving needs to know about an exported colorization network (from its card)."""
+
+    centres: np.ndarray  # (Q, 2) ab bin centres, in the order of the network's output channels
+    serve_short_side: int
+    default_temperature: float
+    output: str = "logits"  # "logits" (classification) or "ab" (regression, ab/AB_SCALE)
+
+
+AB_SCALE = 110.0
+
+
+def decode_output(
+    output: np.ndarray, spec: ColorizationSpec, temperature: float | None = None
+) -> np.ndarray:
+    """(1, C, h, w) network output -> (h, w, 2) ab, whichever kind of head produced it."""
+    if spec.output == "ab":
+        return np.moveaxis(np.asarray(output, dtype=np.float32)[0], 0, -1) * AB_SCALE
+    t = spec.default_temperature if temperature is None else check_temperature(temperature)
+    return ab_from_logits(output, spec.centres, t)

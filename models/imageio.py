@@ -1,0 +1,100 @@
+"""Safe decoding of user images: format whitelist, pixel limit, EXIF orientation, mode handling."""
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from models.errors import (
+    ImageTooLargeError,
+    NotAnImageError,
+    TruncatedImageError,
+    UnsupportedImageError,
+)
+
+ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"})
+ALLOWED_MODES = frozenset({"L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "I;16", "I;16B", "I"})
+DEFAULT_MAX_PIXELS = 64_000_000
+
+
+def _check_size(im: Image.Image, max_pixels: int) -> None:
+    w, h = im.size
+    if w <= 0 or h <= 0:
+        raise UnsupportedImageError(f"image has an empty size {w}x{h}")
+    if w * h > max_pixels:
+        raise ImageTooLargeError(
+            f"image is {w}x{h} = {w * h} pixels, more than the limit of {max_pixels}"
+        )
+
+
+def _sixteen_bit_to_rgb8(im: Image.Image) -> np.ndarray:
+    arr = np.asarray(im).astype(np.float64)
+    # 16-bit data scales by 257 (65535 -> 255); mode "I" may hold anything, so clip.
+    arr8 = np.clip(np.round(arr / 257.0), 0, 255).astype(np.uint8)
+    return np.repeat(arr8[..., None], 3, axis=-1)
+
+
+def _to_rgb8(im: Image.Image) -> np.ndarray:
+    """Any allowed mode -> (H, W, 3) uint8; transparency is composited over white."""
+    if im.mode in {"I;16", "I;16B", "I"}:
+        return _sixteen_bit_to_rgb8(im)
+    if im.mode == "P":
+        im = im.convert("RGBA") if "transparency" in im.info else im.convert("RGB")
+    if im.mode in {"LA", "PA"}:
+        im = im.convert("RGBA")
+    if im.mode == "RGBA":
+        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, im)
+    if im.mode != "RGB":
+        im = im.convert("RGB")
+    return np.asarray(im, dtype=np.uint8).copy()
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Bytes of an uploaded image -> (H, W, 3) uint8 sRGB, upright per its EXIF orientation.
+
+    Raises a subclass of ``ImageError`` for anything that is not a usable image.
+    """
+    if not data:
+        raise NotAnImageError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns, then raises, on decompression bombs; our own limit decides first.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            if im.format not in ALLOWED_FORMATS:
+                raise UnsupportedImageError(
+                    f"image format {im.format} is not accepted; use JPEG, PNG, WebP, BMP, TIFF or GIF"
+                )
+            _check_size(im, max_pixels)
+            if im.mode not in ALLOWED_MODES:
+                raise UnsupportedImageError(f"image mode {im.mode} is not supported")
+            im.seek(0)
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            return _to_rgb8(im)
+    except UnidentifiedImageError as exc:
+        raise NotAnImageError("the file is not an image in a supported format") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(str(exc)) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise TruncatedImageError(f"the image data is truncated or corrupt ({exc})") from exc
+
+
+def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read and decode an image file; see ``decode_image``."""
+    return decode_image(Path(path).read_bytes(), max_pixels=max_pixels)
+
+
+def encode_png(rgb8: np.ndarray) -> bytes:
+    """(H, W, 3) or (H, W) uint8 -> PNG bytes without metadata."""
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb8, dtype=np.uint8)).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def resize_rgb8(rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 -> (h, w, 3) uint8 with a good antialiasing filter; size is (w, h)."""
+    return np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BICUBIC))

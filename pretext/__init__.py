@@ -1,0 +1,1 @@
+"""The ``pretext`` command line."""

@@ -1,0 +1,1 @@
+"""PyTorch training, evaluation and ONNX export of the three pretext models."""

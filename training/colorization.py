@@ -1,0 +1,169 @@
+"""Colorization as classification over quantised ab bins (Zhang, Isola and Efros, ECCV 2016).
+
+Input: L; label: soft-encoded ab at 1/4 resolution; loss: class-rebalanced cross-entropy.
+The regression variant (smooth L1 on ab) is the baseline the paper argues against.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.color import rgb8_to_lab
+from models.colorization import AB_SCALE, normalise_l
+from models.encoding import (
+    REBALANCE_LAMBDA,
+    annealed_mean,
+    empirical_prior,
+    rebalance_weights,
+    smooth_prior,
+    SoftEncoder,
+)
+from models.gamut import in_gamut_bins
+from training.datasets import ZipSplit
+from training.metrics import ab_error_cdf, auc
+from training.nets import ColorizationNet
+
+OUTPUT_STRIDE = 4
+
+
+@dataclass
+class ColorizationConfig:
+    kind: str = "classification"  # or "regression"
+    crop: int = 64
+    imagenette_size: int = 128  # imagenette cached at this size; crops are cut from it
+    tiny_share: float = 0.5  # share of each batch drawn from Tiny ImageNet (64 px)
+    finetune_crop: int = 0  # >0: the last finetune_share of steps use this crop of imagenette
+    finetune_share: float = 0.0
+    prior_images: int = 3000
+    val_images: int = 300
+    limit: int | None = None  # use only the first N images of each split (tests)
+
+
+def lab_batch(rgb8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, H, W, 3) uint8 -> L input (B, 1, H, W) normalised, ab (B, H, W, 2)."""
+    lab = rgb8_to_lab(rgb8)
+    return normalise_l(lab[..., 0])[:, None], lab[..., 1:]
+
+
+def pool_ab(ab: np.ndarray, stride: int = OUTPUT_STRIDE) -> np.ndarray:
+    """(B, H, W, 2) -> (B, H/s, W/s, 2) by averaging s x s blocks (the target grid)."""
+    b, h, w, c = ab.shape
+    return ab.reshape(b, h // stride, stride, w // stride, stride, c).mean((2, 4))
+
+
+def random_crops(images: np.ndarray, idx: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:
+    """Random crop x crop windows (with random horizontal flips) of images[idx]: (B, crop, crop, 3)."""
+    n, size = len(idx), images.shape[1]
+    ys = rng.integers(0, size - crop + 1, n)
+    xs = rng.integers(0, size - crop + 1, n)
+    flips = rng.random(n) < 0.5
+    out = np.empty((n, crop, crop, 3), dtype=np.uint8)
+    for k, (i, y, x, f) in enumerate(zip(idx, ys, xs, flips, strict=True)):
+        patch = images[i, y : y + crop, x : x + crop]
+        out[k] = patch[:, ::-1] if f else patch
+    return out
+
+
+class ColorizationTask:
+    """Data, model and loss of one colorization training run."""
+
+    def __init__(self, cfg: ColorizationConfig, centres: np.ndarray | None = None) -> None:
+        self.cfg = cfg
+        self.centres = in_gamut_bins() if centres is None else centres
+        self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
+        self.tiny = ZipSplit("tinyimagenet-train").cached(64, cfg.limit)
+        self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
+        self.total_steps = 0
+        self.prior = self._prior()
+        self.weights = rebalance_weights(smooth_prior(self.prior, self.centres), REBALANCE_LAMBDA)
+        self._weights_t = torch.from_numpy(self.weights)
+        self.encoder = SoftEncoder(self.centres)
+
+    def _prior(self) -> np.ndarray:
+        """Empirical ab-bin prior over the training photos, at the target grid's resolution."""
+        rng = np.random.default_rng(1234)
+        abs_ = []
+        for images in (self.imagenette, self.tiny):
+            n = min(self.cfg.prior_images, len(images))
+            for chunk in np.array_split(np.sort(rng.choice(len(images), n, replace=False)), 20):
+                if len(chunk) == 0:
+                    continue
+                _, ab = lab_batch(np.asarray(images[chunk]))
+                abs_.append(pool_ab(ab).reshape(-1, 2))
+        return empirical_prior(np.concatenate(abs_), self.centres)
+
+    @property
+    def out_channels(self) -> int:
+        return len(self.centres) if self.cfg.kind == "classification" else 2
+
+    def make_model(self) -> nn.Module:
+        return ColorizationNet(self.out_channels)
+
+    def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
+        cfg = self.cfg
+        fine = cfg.finetune_crop and step >= self.total_steps * (1.0 - cfg.finetune_share)
+        if fine:
+            idx = rng.integers(0, len(self.imagenette), size)
+            rgb = random_crops(self.imagenette, idx, cfg.finetune_crop, rng)
+        else:
+            n_tiny = int(round(size * cfg.tiny_share))
+            parts = []
+            if n_tiny:
+                parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.crop, rng))
+            if size - n_tiny:
+                idx = rng.integers(0, len(self.imagenette), size - n_tiny)
+                parts.append(random_crops(self.imagenette, idx, cfg.crop, rng))
+            rgb = np.concatenate(parts)
+        l_in, ab = lab_batch(rgb)
+        target_ab = pool_ab(ab)  # (B, h, w, 2)
+        return torch.from_numpy(l_in), torch.from_numpy(np.ascontiguousarray(target_ab))
+
+    def targets(self, target_ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, h, w, 2) ab -> soft targets (B, Q, h, w) and per-pixel rebalancing weights (B, h, w)."""
+        b, h, w, _ = target_ab.shape
+        soft = self.encoder(target_ab.reshape(-1, 2).numpy())
+        soft_t = torch.from_numpy(soft).reshape(b, h, w, -1)
+        pixel_w = self._weights_t[soft_t.argmax(-1)]
+        return soft_t.permute(0, 3, 1, 2), pixel_w
+
+    def loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
+        l_in, target_ab = batch
+        device = next(model.parameters()).device
+        out = model(l_in.to(device))
+        if self.cfg.kind == "regression":
+            pred = out.permute(0, 2, 3, 1)
+            return F.smooth_l1_loss(pred, target_ab.to(device) / AB_SCALE), {}
+        soft, pixel_w = self.targets(target_ab)
+        ce = -(soft.to(device) * F.log_softmax(out, dim=1)).sum(1)
+        return (ce * pixel_w.to(device)).mean(), {"ce_unweighted": float(ce.detach().mean())}
+
+    def predict_ab(self, model: nn.Module, l_in: torch.Tensor, temperature: float) -> np.ndarray:
+        """(B, 1, H, W) -> (B, H/4, W/4, 2) ab."""
+        device = next(model.parameters()).device
+        out = model(l_in.to(device)).detach().float().cpu().numpy()
+        z = np.moveaxis(out, 1, -1)
+        if self.cfg.kind == "regression":
+            return z * AB_SCALE
+        return annealed_mean(z, self.centres, temperature)
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Raw AuC of the ab error at the target grid on imagenette-val (T = 0.38)."""
+        n = min(self.cfg.val_images, len(self.val))
+        errs = []
+        for start in range(0, n, 50):
+            l_in, ab = lab_batch(np.asarray(self.val[start : min(n, start + 50)]))
+            pred = self.predict_ab(model, torch.from_numpy(l_in), 0.38)
+            errs.append(np.linalg.norm(pred - pool_ab(ab), axis=-1).ravel())
+        return {"val_auc_raw": auc(ab_error_cdf(np.concatenate(errs)))}
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "centres": self.centres.tolist(),
+            "prior": self.prior.tolist(),
+            "weights": self.weights.tolist(),
+            "config": vars(self.cfg),
+        }
