@@ -30,7 +30,7 @@ def network_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     scale = min(scale, MAX_NET_LONG_SIDE / max(width, height))
 
     def snap(v: float) -> int:
-        return max(NET_MULTIPLE, int(round(v / NET_MULTIPLE)) * NET_MULTIPLE)
+        return max(NET_MULTIPLE, round(v / NET_MULTIPLE) * NET_MULTIPLE)
 
     return snap(width * scale), snap(height * scale)
 

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,31 @@ class Settings(BaseSettings):
     # Services. REDIS_URL / DATABASE_URL are the conventional names, so read them unprefixed.
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+
+    # HTTP API (``make run``): PORT is the conventional name, so it is read unprefixed too.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "PRETEXT_PORT"))
+    max_wait_s: float = 60.0  # upper bound of ?wait= on job submissions
+    ready_timeout_s: float = 1.0  # how long /readyz waits for a worker to answer a ping
+    redis_timeout_s: float = 5.0  # socket timeout of the API's and workers' Redis clients
+
+    # Jobs: uploads, results and job records live in Redis this long after their last update.
+    job_ttl_s: int = 24 * 3600
+    result_expires_s: int = 24 * 3600  # Celery's own task results
+    task_soft_time_limit_s: int = 120
+    task_time_limit_s: int = 180
+    # A message unacknowledged this long is handed to another worker; it must exceed the hard
+    # time limit, or a slow job still running would be started a second time elsewhere.
+    broker_visibility_timeout_s: int = 3600
+    broker_restore_interval_s: int = 10  # how often workers look for such abandoned messages
+    task_max_attempts: int = 3  # deliveries of one job (worker deaths included) before giving up
+    task_max_retries: int = 5  # retries after transient Redis errors
+
+    # Workers (``make run``): one worker on every queue ("single") or one per queue.
+    worker_layout: Literal["single", "per_queue"] = "single"
+    worker_concurrency: int = 1  # prefork processes per worker
+    onnx_threads: int = 0  # intra-op threads per ONNX session; 0 lets onnxruntime choose
+    task_test_delay_s: float = 0.0  # test only: sleep inside each job, to kill a worker mid-job
 
 
 @lru_cache

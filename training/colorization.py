@@ -16,11 +16,11 @@ from models.color import rgb8_to_lab
 from models.colorization import AB_SCALE, normalise_l
 from models.encoding import (
     REBALANCE_LAMBDA,
+    SoftEncoder,
     annealed_mean,
     empirical_prior,
     rebalance_weights,
     smooth_prior,
-    SoftEncoder,
 )
 from models.gamut import in_gamut_bins
 from training.datasets import ZipSplit
@@ -105,12 +105,16 @@ class ColorizationTask:
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
         cfg = self.cfg
-        fine = cfg.finetune_crop and step >= self.total_steps * (1.0 - cfg.finetune_share)
+        fine = (
+            cfg.finetune_crop > 0
+            and self.total_steps > 0
+            and step >= self.total_steps * (1.0 - cfg.finetune_share)
+        )
         if fine:
             idx = rng.integers(0, len(self.imagenette), size)
             rgb = random_crops(self.imagenette, idx, cfg.finetune_crop, rng)
         else:
-            n_tiny = int(round(size * cfg.tiny_share))
+            n_tiny = round(size * cfg.tiny_share)
             parts = []
             if n_tiny:
                 parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.crop, rng))

@@ -1,0 +1,43 @@
+"""Colorize a photo of any size with an exported ONNX colorization model."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.cards import load_card, models_dir
+from models.colorization import ColorizationSpec, decode_output, preprocess, recolour
+from models.runtime import Device, load_session
+
+
+@dataclass
+class Colorization:
+    rgb8: np.ndarray  # (H, W, 3) uint8, the photo's L with predicted ab
+    output: np.ndarray  # (1, C, h, w) raw network output: bin logits, or ab/110 for regression
+
+
+class Colorizer:
+    """An ONNX session plus its card's contract; one per worker process."""
+
+    def __init__(self, name: str = "colorization", device: Device = "auto", root: Path | None = None,
+                 threads: int = 0) -> None:
+        root = root or models_dir()
+        self.card = load_card(name, root)
+        self.session = load_session(root / self.card["file"], device, threads)
+        self.spec = ColorizationSpec(
+            centres=np.asarray(self.card["bin_centres"], dtype=np.float32),
+            serve_short_side=int(self.card["serve_short_side"]),
+            default_temperature=float(self.card["default_temperature"]),
+            output=self.card.get("output_kind", "logits"),
+        )
+        self.input_name = self.session.get_inputs()[0].name
+
+    def network_output(self, rgb8: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 -> (1, C, h, w) float32 network output at serving resolution."""
+        l_in = preprocess(rgb8, self.spec.serve_short_side)
+        return self.session.run(None, {self.input_name: l_in})[0]
+
+    def colorize(self, rgb8: np.ndarray, temperature: float | None = None) -> Colorization:
+        out = self.network_output(rgb8)
+        ab = decode_output(out, self.spec, temperature)
+        return Colorization(rgb8=recolour(rgb8, ab), output=out)

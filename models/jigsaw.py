@@ -1,0 +1,383 @@
+"""Jigsaw puzzle maths shared by training and serving (Noroozi and Favaro, ECCV 2016); numpy only.
+
+"Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles": a crop is cut into
+a 3x3 grid of cells, a smaller tile is cut from each cell at a random offset (the gap stops the
+network matching edges), and the tiles are shuffled by one permutation of a fixed set chosen for
+large Hamming distances; a network classifies which permutation was applied.
+
+Conventions used everywhere in this project:
+
+* cells and positions are numbered row-major, 0..8;
+* a permutation ``p`` describes a shuffled image: ``p[i]`` is the original cell of the tile found
+  at position ``i``, so ``shuffled[i] = original[p[i]]``;
+* a tile-to-cell score matrix ``S`` has ``S[i, c]`` = score (log-probability) that the tile at
+  input position ``i`` comes from cell ``c``.
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image
+from scipy.optimize import linear_sum_assignment
+
+GRID = 3
+N_TILES = GRID * GRID
+IDENTITY = np.arange(N_TILES, dtype=np.int64)
+NORM_EPS = 1e-3  # keeps flat (constant) tiles finite after standardisation
+
+# 100 rather than the paper's preferred 1000: a 2-core CPU budget trains a few thousand steps,
+# and with fewer classes the greedy selection keeps a larger minimum Hamming distance (less
+# ambiguous classes); Noroozi and Favaro report that transfer quality changes little between
+# 100 and 1000 permutations while the pretext task becomes much easier to learn.
+DEFAULT_SET_SIZE = 100
+DEFAULT_SET_SEED = 0
+
+
+@dataclass(frozen=True)
+class TileGeometry:
+    """Tile and cell sizes in pixels; a training crop is 3 x 3 cells, each tile sits in a cell."""
+
+    tile: int = 32
+    cell: int = 38
+
+    def __post_init__(self) -> None:
+        if not 0 < self.tile <= self.cell:
+            raise ValueError(f"tile {self.tile} must be positive and at most the cell {self.cell}")
+
+    @property
+    def crop(self) -> int:
+        return GRID * self.cell
+
+    @property
+    def max_offset(self) -> int:
+        """Largest offset of a tile inside its cell (offsets are 0..max_offset on each axis)."""
+        return self.cell - self.tile
+
+    @property
+    def ratio(self) -> float:
+        """Tile side over cell side; serving cuts the centred square of this share of a cell."""
+        return self.tile / self.cell
+
+    def gap_range(self) -> tuple[int, int]:
+        """Smallest and largest gap in pixels between neighbouring tiles along one axis."""
+        return 0, 2 * self.max_offset
+
+
+# ---------------------------------------------------------------------------------------------
+# Permutations
+
+
+@lru_cache(maxsize=2)
+def _all_permutations() -> np.ndarray:
+    """(9!, 9) int8, every permutation of 9 in lexicographic order."""
+    return np.array(list(itertools.permutations(range(N_TILES))), dtype=np.int8)
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of positions where permutations differ; broadcasts over leading axes."""
+    return (np.asarray(a)[..., :] != np.asarray(b)).sum(-1)
+
+
+def hamming_matrix(perms: np.ndarray) -> np.ndarray:
+    """(K, 9) -> (K, K) pairwise Hamming distances."""
+    p = np.asarray(perms)
+    return (p[:, None, :] != p[None, :, :]).sum(-1)
+
+
+def min_hamming(perms: np.ndarray) -> int:
+    """Smallest Hamming distance between two different permutations of the set."""
+    d = hamming_matrix(perms)
+    np.fill_diagonal(d, N_TILES + 1)
+    return int(d.min())
+
+
+def permutation_set(size: int = DEFAULT_SET_SIZE, seed: int = DEFAULT_SET_SEED) -> np.ndarray:
+    """(size, 9) int64 permutations chosen greedily for maximal Hamming distance.
+
+    Starts from the identity, so the set always holds the "solved" class (the iterative solver
+    stops when the network sees a solved puzzle). Each next pick maximises the minimum distance
+    to those already chosen; ties go to the larger total distance (the paper's criterion), then
+    to a seeded random draw, so a seed always gives the same set.
+    """
+    return _permutation_set(int(size), int(seed)).copy()
+
+
+@lru_cache(maxsize=8)
+def _permutation_set(size: int, seed: int) -> np.ndarray:
+    if not 1 <= size <= 362_880:
+        raise ValueError(f"set size must be in 1..9!, got {size}")
+    cands = _all_permutations()
+    cols = np.ascontiguousarray(cands.T)  # (9, 9!): column-wise compares are contiguous, fast
+    rng = np.random.default_rng(seed)
+
+    def dist_to(k: int) -> np.ndarray:
+        d = np.zeros(cols.shape[1], dtype=np.int32)
+        for j in range(N_TILES):
+            d += cols[j] != cols[j, k]
+        return d
+
+    chosen = [0]  # row 0 of the lexicographic list is the identity
+    min_d = dist_to(0)
+    sum_d = min_d.copy()
+    for _ in range(size - 1):
+        # One key orders by minimum distance, then by total distance (sum_d < 9 * size + 1).
+        key = min_d.astype(np.int64) * (N_TILES * size + 1) + sum_d
+        best = np.flatnonzero(key == key.max())
+        pick = int(best[rng.integers(len(best))])
+        chosen.append(pick)
+        d = dist_to(pick)
+        np.minimum(min_d, d, out=min_d)
+        sum_d += d
+    return cands[chosen].astype(np.int64)
+
+
+def uniform_permutations(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 9) int64 permutations drawn uniformly from all 9! orderings."""
+    return np.argsort(rng.random((n, N_TILES)), axis=1).astype(np.int64)
+
+
+def inverse(perm: np.ndarray) -> np.ndarray:
+    """The inverse permutation: ``inverse(p)[p[i]] == i``."""
+    p = np.asarray(perm, dtype=np.int64)
+    inv = np.empty_like(p)
+    inv[p] = np.arange(len(p))
+    return inv
+
+
+def check_permutation(perm: np.ndarray) -> np.ndarray:
+    """A valid permutation of 0..8 as int64, or ValueError."""
+    p = np.asarray(perm, dtype=np.int64)
+    if p.shape != (N_TILES,) or not np.array_equal(np.sort(p), IDENTITY):
+        raise ValueError(f"not a permutation of 0..8: {perm!r}")
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# Images, cells and tiles
+
+
+def crop_to_grid(rgb8: np.ndarray) -> np.ndarray:
+    """Drop the last h % 3 rows and w % 3 columns so the image splits into 3 x 3 equal cells."""
+    h, w = rgb8.shape[:2]
+    if h < GRID or w < GRID:
+        raise ValueError(f"image {w}x{h} is too small for a 3x3 grid")
+    return rgb8[: h - h % GRID, : w - w % GRID]
+
+
+def split_cells(rgb8: np.ndarray) -> np.ndarray:
+    """(H, W, C) with H, W multiples of 3 -> (9, H/3, W/3, C) cells, row-major."""
+    h, w, c = rgb8.shape
+    ch, cw = h // GRID, w // GRID
+    return rgb8.reshape(GRID, ch, GRID, cw, c).transpose(0, 2, 1, 3, 4).reshape(N_TILES, ch, cw, c)
+
+
+def join_cells(cells: np.ndarray) -> np.ndarray:
+    """(9, h, w, C) row-major cells -> (3h, 3w, C) image."""
+    _, h, w, c = cells.shape
+    return cells.reshape(GRID, GRID, h, w, c).transpose(0, 2, 1, 3, 4).reshape(GRID * h, GRID * w, c)
+
+
+def shuffle_image(rgb8: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """Cropped-to-grid image with cell ``perm[i]`` moved to position ``i``: (3h, 3w, C)."""
+    p = check_permutation(perm)
+    return join_cells(split_cells(crop_to_grid(rgb8))[p])
+
+
+def unshuffle_image(rgb8: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """Undo ``shuffle_image``: the cell at position ``i`` goes back to cell ``perm[i]``."""
+    return shuffle_image(rgb8, inverse(check_permutation(perm)))
+
+
+def cut_tiles(images: np.ndarray, top: np.ndarray, left: np.ndarray, tile: int) -> np.ndarray:
+    """Gather tiles by their top-left corners.
+
+    images (B, H, W, C); top/left (B, 9) for one corner per tile, or (B, 9, C) for a corner per
+    channel (channel jitter) -> (B, 9, tile, tile, C).
+    """
+    b, _, _, c = images.shape
+    ar = np.arange(tile)
+    if top.ndim == 2:
+        top, left = top[..., None], left[..., None]  # (B, 9, 1): one corner for all channels
+    rows = top[:, :, None, None, :] + ar[None, None, :, None, None]  # (B, 9, t, 1, C|1)
+    cols = left[:, :, None, None, :] + ar[None, None, None, :, None]  # (B, 9, 1, t, C|1)
+    bi = np.arange(b)[:, None, None, None, None]
+    ci = np.arange(c)[None, None, None, None, :]
+    return images[bi, rows, cols, ci]
+
+
+def grid_corners(
+    geom: TileGeometry, offsets: np.ndarray, y0: np.ndarray, x0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tile corners in image pixels from per-tile offsets (B, 9, 2) and crop corners (B,).
+
+    Returns (top, left), each (B, 9).
+    """
+    cells = np.arange(N_TILES)
+    base_y = (cells // GRID) * geom.cell  # (9,)
+    base_x = (cells % GRID) * geom.cell
+    top = y0[:, None] + base_y[None] + offsets[..., 0]
+    left = x0[:, None] + base_x[None] + offsets[..., 1]
+    return top, left
+
+
+def random_offsets(rng: np.random.Generator, n: int, geom: TileGeometry) -> np.ndarray:
+    """(n, 9, 2) tile offsets inside their cells, uniform on 0..max_offset."""
+    return rng.integers(0, geom.max_offset + 1, (n, N_TILES, 2))
+
+
+def centre_offsets(n: int, geom: TileGeometry) -> np.ndarray:
+    """(n, 9, 2) offsets that centre each tile in its cell (evaluation and serving)."""
+    return np.full((n, N_TILES, 2), geom.max_offset // 2, dtype=np.int64)
+
+
+def image_tiles(rgb8: np.ndarray, tile: int, ratio: float) -> np.ndarray:
+    """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8 tiles, as the network expects.
+
+    The photo is cropped to the grid; from each cell the centred square of side
+    ``ratio * min(cell h, cell w)`` is resized to ``tile``: square tiles at the share of the cell
+    that training used, so non-square photos are not distorted.
+    """
+    cells = split_cells(crop_to_grid(np.asarray(rgb8, dtype=np.uint8)))
+    _, ch, cw, _ = cells.shape
+    side = max(1, min(ch, cw, round(ratio * min(ch, cw))))
+    y, x = (ch - side) // 2, (cw - side) // 2
+    out = np.empty((N_TILES, tile, tile, 3), dtype=np.uint8)
+    for i, cell in enumerate(cells):
+        square = cell[y : y + side, x : x + side]
+        if side == tile:
+            out[i] = square
+        else:
+            # Box filter: an area average when shrinking, so large photos do not alias.
+            im = Image.fromarray(np.ascontiguousarray(square)).resize((tile, tile), Image.Resampling.BOX)
+            out[i] = np.asarray(im)
+    return out
+
+
+def normalise_tiles(tiles: np.ndarray) -> np.ndarray:
+    """(..., t, t, 3) uint8 or [0, 1] float -> (..., 3, t, t) float32, each tile standardised.
+
+    One mean and one std per tile (over its pixels and channels): removes brightness and contrast
+    continuity between neighbours, a low-level shortcut, while keeping the tile's own colours.
+    """
+    x = np.asarray(tiles, dtype=np.float32)
+    if np.asarray(tiles).dtype == np.uint8:
+        x = x / 255.0
+    mean = x.mean(axis=(-3, -2, -1), keepdims=True)
+    std = x.std(axis=(-3, -2, -1), keepdims=True)
+    x = (x - mean) / (std + NORM_EPS)
+    return np.ascontiguousarray(np.moveaxis(x, -1, -3), dtype=np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solver
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    m = z.max(axis=axis, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved puzzle: ``permutation[i]`` is the original cell of the tile at position ``i``."""
+
+    permutation: np.ndarray  # (9,) int64
+    confidence: np.ndarray  # (9,) float64 in [0, 1], per input tile
+    rounds: int = 1
+
+
+def assign(scores: np.ndarray) -> Solution:
+    """Hungarian assignment of a (9, 9) tile-to-cell score matrix (maximises the total score).
+
+    Confidence of tile ``i`` is the row-softmax probability of the cell it was given, so a
+    matrix of log-probabilities yields those probabilities directly.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.shape != (N_TILES, N_TILES) or not np.all(np.isfinite(s)):
+        raise ValueError(f"scores must be a finite (9, 9) matrix, got shape {s.shape}")
+    rows, cols = linear_sum_assignment(s, maximize=True)
+    perm = np.empty(N_TILES, dtype=np.int64)
+    perm[rows] = cols
+    conf = softmax(s, axis=1)[IDENTITY, perm]
+    return Solution(perm, conf)
+
+
+def marginal_cell_probs(perm_probs: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    """(K,) permutation-class probabilities -> (9, 9) P(tile i comes from cell c).
+
+    Sums the probability of every class whose permutation puts cell c at position i; the result
+    is doubly stochastic (each class is a permutation matrix).
+    """
+    p = np.asarray(perm_probs, dtype=np.float64)
+    perms = np.asarray(perms, dtype=np.int64)
+    m = np.zeros((N_TILES, N_TILES))
+    for i in range(N_TILES):
+        m[i] = np.bincount(perms[:, i], weights=p, minlength=N_TILES)
+    return m
+
+
+def cell_scores(
+    perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str
+) -> np.ndarray:
+    """One puzzle's network outputs -> (9, 9) log-probability matrix for ``assign``.
+
+    method "perm": marginalise the permutation head; "cell": the per-tile cell head.
+    """
+    if method == "perm":
+        m = marginal_cell_probs(softmax(np.asarray(perm_logits).ravel()), perms)
+        return np.log(m + 1e-9)
+    if method == "cell":
+        return log_softmax(np.asarray(cell_logits).reshape(N_TILES, N_TILES), axis=1)
+    raise ValueError(f"unknown method {method!r}; use 'perm' or 'cell'")
+
+
+# Runs the network on (B, 9, 3, t, t) tiles -> (perm logits (B, K), cell logits (B, 9, 9)).
+Runner = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+METHODS = ("perm", "cell")
+
+
+def solve_outputs(
+    perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str
+) -> Solution:
+    """Solve one puzzle from one forward pass's outputs (an ONNX session's two arrays)."""
+    return assign(cell_scores(perm_logits, cell_logits, perms, method))
+
+
+def solve_tiles(
+    tiles: np.ndarray, run: Runner, perms: np.ndarray, method: str = "cell", rounds: int = 3
+) -> Solution:
+    """Solve one puzzle of normalised tiles (9, 3, t, t) with a network runner.
+
+    With ``rounds`` > 1 the current answer is applied (tiles put where they are believed to
+    belong) and the network runs again; the second answer is composed with the first. This
+    matters for "perm": the classifier only knows its K permutations, and a puzzle that is
+    nearly solved is close to the identity, which the set holds. It stops once the network
+    finds the reordered puzzle solved.
+    """
+    x = np.asarray(tiles, dtype=np.float32)
+    current = IDENTITY.copy()  # x[i] is believed to come from cell current[i]
+    conf = np.zeros(N_TILES)
+    done = 0
+    while done < max(1, rounds):
+        done += 1
+        # y[current[i]] = x[i]: the puzzle as solved so far.
+        y = np.empty_like(x)
+        y[current] = x
+        perm_logits, cell_logits = run(y[None])
+        sol = solve_outputs(perm_logits[0], cell_logits[0], perms, method)
+        # y[j] comes from cell sol[j] and x[i] sits at j = current[i], so compose.
+        conf = sol.confidence[current]
+        current = sol.permutation[current]
+        if np.array_equal(sol.permutation, IDENTITY):
+            break
+    return Solution(current, conf, done)

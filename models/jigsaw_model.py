@@ -1,0 +1,92 @@
+"""The exported jigsaw network at serving time: model card + onnxruntime session (no torch)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.cards import load_card, models_dir
+from models.errors import ModelNotAvailableError
+from models.jigsaw import (
+    METHODS,
+    N_TILES,
+    Runner,
+    Solution,
+    image_tiles,
+    normalise_tiles,
+    solve_tiles,
+)
+from models.runtime import Device, load_session
+
+MODEL_NAME = "jigsaw"
+INPUT_NAME = "tiles"
+OUTPUT_NAMES = ("perm_logits", "cell_logits")
+
+
+@dataclass(frozen=True)
+class JigsawSpec:
+    """What serving needs from the card: tile geometry, permutation set and solver defaults."""
+
+    tile: int
+    ratio: float  # tile side / cell side used in training
+    permutations: np.ndarray  # (K, 9) int64, in the order of the permutation logits
+    default_method: str = "cell"
+    rounds: int = 3  # solver rounds for the "perm" method
+
+
+def spec_from_card(card: dict) -> JigsawSpec:
+    """The serving spec of a card; raises ModelNotAvailableError when fields are missing."""
+    try:
+        solver = card.get("solver", {})
+        return JigsawSpec(
+            tile=int(card["tile_size"]),
+            ratio=float(card["tile_ratio"]),
+            permutations=np.asarray(card["permutations"], dtype=np.int64).reshape(-1, N_TILES),
+            default_method=solver.get("default_method", "cell"),
+            rounds=int(solver.get("rounds", 3)),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
+
+
+class JigsawModel:
+    """An ONNX session plus its card's contract, as ``Colorizer`` is for colorization."""
+
+    def __init__(
+        self, name: str = MODEL_NAME, device: Device = "auto", root: Path | None = None, threads: int = 0
+    ) -> None:
+        root = root or models_dir()
+        self.card = load_card(name, root)
+        self.spec = spec_from_card(self.card)
+        self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
+
+    def run(self, tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(B, 9, 3, t, t) normalised tiles -> (perm logits (B, K), cell logits (B, 9, 9))."""
+        perm, cell = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: np.asarray(tiles, np.float32)})
+        return perm, cell
+
+    def tiles(self, rgb8: np.ndarray) -> np.ndarray:
+        """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input."""
+        return normalise_tiles(image_tiles(rgb8, self.spec.tile, self.spec.ratio))
+
+    def solve(self, rgb8: np.ndarray, method: str | None = None, rounds: int | None = None) -> Solution:
+        """Solve a shuffled photo; see ``models.jigsaw.solve_tiles``."""
+        return solve_image(rgb8, self.run, self.spec, method, rounds)
+
+
+def solve_image(
+    rgb8: np.ndarray,
+    run: Runner,
+    spec: JigsawSpec,
+    method: str | None = None,
+    rounds: int | None = None,
+) -> Solution:
+    """Photo (H, W, 3) uint8 -> its solution, with any runner of the network's contract."""
+    method = method or spec.default_method
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
+    if rounds is None:
+        # Re-running only pays off for the set classifier; the cell head saw every ordering.
+        rounds = spec.rounds if method == "perm" else 1
+    tiles = normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio))
+    return solve_tiles(tiles, run, spec.permutations, method, rounds)

@@ -1,0 +1,34 @@
+"""Shared fixtures: settings isolated per test session, real data when ../shared is present."""
+
+from pathlib import Path
+
+import pytest
+
+from models.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    path = Path(get_settings().datasets_dir)
+    if not (path / "imagenette-train.zip").is_file():
+        pytest.skip(f"datasets not found at {path} (set PRETEXT_DATASETS_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def centres():
+    from models.gamut import in_gamut_bins
+
+    return in_gamut_bins()
+
+
+@pytest.fixture
+def isolated_settings(monkeypatch, tmp_path):
+    """Settings whose cache and models folders live in this test's temp dir."""
+    monkeypatch.setenv("PRETEXT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PRETEXT_MODELS_DIR", str(tmp_path / "models"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from models.color import lab_to_rgb, lab_to_rgb8, lightness, rgb8_to_lab, rgb_to_lab
+
+# Reference values from the CIE formulas with D65 white (as published by Bruce Lindbloom's calculator).
+KNOWN = [
+    ((255, 255, 255), (100.0, 0.0, 0.0)),
+    ((0, 0, 0), (0.0, 0.0, 0.0)),
+    ((255, 0, 0), (53.2408, 80.0925, 67.2032)),
+    ((0, 255, 0), (87.7347, -86.1827, 83.1793)),
+    ((0, 0, 255), (32.2970, 79.1875, -107.8602)),
+    ((128, 128, 128), (53.5850, 0.0, 0.0)),
+]
+
+
+@pytest.mark.parametrize(("rgb", "lab"), KNOWN)
+def test_known_colours_match_the_cie_formulas(rgb, lab):
+    got = rgb8_to_lab(np.array(rgb, dtype=np.uint8))
+    np.testing.assert_allclose(got, lab, atol=0.02)
+
+
+def test_every_8bit_colour_round_trips_within_one_level():
+    levels = np.arange(256, dtype=np.uint8)
+    worst = 0
+    for r in levels[::1]:
+        g, b = np.meshgrid(levels, levels, indexing="ij")
+        rgb = np.stack([np.full_like(g, r), g, b], -1)
+        back = lab_to_rgb8(rgb8_to_lab(rgb))
+        worst = max(worst, int(np.abs(back.astype(int) - rgb.astype(int)).max()))
+    assert worst <= 1
+
+
+def test_conversions_are_float32_and_keep_shape():
+    x = np.random.default_rng(0).random((4, 5, 3)).astype(np.float32)
+    lab = rgb_to_lab(x)
+    assert lab.dtype == np.float32 and lab.shape == (4, 5, 3)
+    assert lab_to_rgb(lab).dtype == np.float32
+
+
+def test_out_of_gamut_lab_is_clipped_into_range():
+    rgb = lab_to_rgb(np.array([[50.0, 120.0, -120.0]]))
+    assert rgb.min() >= 0.0 and rgb.max() <= 1.0
+
+
+def test_lightness_of_gray_equals_lightness_of_equal_rgb():
+    g = np.arange(256, dtype=np.uint8)
+    np.testing.assert_allclose(lightness(g), lightness(np.stack([g, g, g], -1)), atol=1e-3)

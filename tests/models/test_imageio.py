@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from models.errors import (
+    ImageTooLargeError,
+    NotAnImageError,
+    TruncatedImageError,
+    UnsupportedImageError,
+)
+from models.imageio import decode_image, encode_png
+from tests.imagecorpus import bad_files, encode, exif_rotated_jpeg, good_files, photo
+
+
+@pytest.mark.parametrize(("name", "data"), sorted(good_files().items()))
+def test_every_accepted_format_and_mode_decodes_to_rgb8(name, data):
+    rgb = decode_image(data)
+    assert rgb.dtype == np.uint8 and rgb.shape == (64, 96, 3)
+
+
+def test_sixteen_bit_gray_keeps_its_levels():
+    rgb = decode_image(good_files()["sixteen.png"])
+    np.testing.assert_array_equal(rgb[..., 0], photo()[..., 0])
+    np.testing.assert_array_equal(rgb[..., 0], rgb[..., 2])
+
+
+def test_transparency_is_composited_over_white():
+    im = Image.new("RGBA", (8, 8), (255, 0, 0, 0))
+    assert (decode_image(encode(im, "PNG")) == 255).all()
+
+
+def test_exif_orientation_is_applied():
+    rgb = decode_image(exif_rotated_jpeg(90, 60))
+    assert rgb.shape == (90, 60, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("empty.jpg", NotAnImageError),
+        ("text.png", NotAnImageError),
+        ("truncated.jpg", TruncatedImageError),
+        ("bomb.png", ImageTooLargeError),
+    ],
+)
+def test_bad_files_raise_clear_domain_errors(name, error):
+    with pytest.raises(error) as info:
+        decode_image(bad_files()[name])
+    assert str(info.value)
+
+
+def test_pixel_limit_is_a_parameter():
+    data = good_files()["rgb.jpg"]
+    with pytest.raises(ImageTooLargeError):
+        decode_image(data, max_pixels=100)
+
+
+def test_unlisted_formats_and_modes_are_refused():
+    with pytest.raises(UnsupportedImageError):
+        decode_image(encode(Image.fromarray(photo()), "PPM"))
+    with pytest.raises(UnsupportedImageError):
+        decode_image(encode(Image.new("F", (4, 4)), "TIFF"))
+
+
+def test_png_encoding_round_trips():
+    img = photo()
+    np.testing.assert_array_equal(decode_image(encode_png(img)), img)

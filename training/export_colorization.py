@@ -1,0 +1,108 @@
+"""``pretext export colorization``: checkpoint -> ONNX (dynamic batch, height, width) + model card."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.cards import models_dir, write_card
+from models.colorization import AB_SCALE
+from models.encoding import ANNEALED_T
+from training.export_onnx import export, parity
+from training.nets import ColorizationNet, count_macs
+
+PARITY_TOLERANCE = 1e-3
+
+
+def load_checkpoint(run_dir: Path) -> tuple[ColorizationNet, dict[str, Any]]:
+    ck = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+    task = ck["task"]
+    out_channels = len(task["centres"]) if task["config"]["kind"] == "classification" else 2
+    model = ColorizationNet(out_channels)
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
+def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: str) -> dict[str, Any]:
+    task = ck["task"]
+    kind = task["config"]["kind"]
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    model = ColorizationNet(len(task["centres"]) if kind == "classification" else 2)
+    return {
+        "name": name,
+        "task": "colorization",
+        "version": f"{name}-step{ck['step']}",
+        "paper": "Zhang, Isola, Efros. Colorful Image Colorization. ECCV 2016",
+        "output_kind": "logits" if kind == "classification" else "ab",
+        "inputs": {"l": "float32 (B, 1, H, W): (L - 50) / 50, L of CIE Lab in [0, 100]; H, W multiples of 8"},
+        "outputs": {
+            "out": (
+                "float32 (B, Q, H/4, W/4): logits over the ab bins in bin_centres order"
+                if kind == "classification"
+                else f"float32 (B, 2, H/4, W/4): ab / {AB_SCALE}"
+            )
+        },
+        "serve_short_side": serve_short_side,
+        "default_temperature": ANNEALED_T,
+        "bin_centres": task["centres"],
+        "num_bins": len(task["centres"]),
+        "prior": task.get("prior"),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "macs_at_256": count_macs(model, (1, 1, 256, 256)),
+        "training": {
+            "data": ["imagenette-train", "tinyimagenet-train"],
+            "validation": "imagenette-val",
+            "config": task["config"],
+            "loop": ck.get("config"),
+            "steps": ck["step"],
+            "images_seen": ck.get("images"),
+            "wall_time_s": summary.get("wall_time_s", round(ck.get("elapsed", 0.0), 1)),
+            "images_per_s": summary.get("images_per_s"),
+            "device": summary.get("device"),
+            "command": summary.get("command"),
+        },
+        "metrics": {},
+    }
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", type=Path, default=Path("runs/colorization-classification"))
+    p.add_argument("--name", default=None, help="default: colorization, or colorization-regression")
+    p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
+    p.add_argument("--serve-short-side", type=int, default=128)
+    p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
+
+
+def run(args: argparse.Namespace) -> int:
+    model, ck = load_checkpoint(args.run)
+    kind = ck["task"]["config"]["kind"]
+    name = args.name or ("colorization" if kind == "classification" else "colorization-regression")
+    out_dir = args.out_dir or models_dir()
+    path = out_dir / f"{name}.onnx"
+    export(
+        model,
+        torch.zeros(1, 1, 64, 96),
+        path,
+        "l",
+        ["out"],
+        {"l": {0: "batch", 2: "height", 3: "width"}, "out": {0: "batch", 2: "h4", 3: "w4"}},
+    )
+    # Parity at another batch and size than the export's example proves the axes are dynamic.
+    gen = torch.Generator().manual_seed(0)
+    diff = parity(model, path, torch.rand(2, 1, 136, 200, generator=gen) * 2 - 1)
+    if diff > PARITY_TOLERANCE:
+        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
+        return 1
+    card = build_card(ck, args.run, args.serve_short_side, name)
+    card["parity_max_abs_diff"] = diff
+    if args.metrics and args.metrics.is_file():
+        card["metrics"] = json.loads(args.metrics.read_text())
+    card_file = write_card(card, path)
+    print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff,
+                      "size_mb": round(path.stat().st_size / 1e6, 2)}))
+    return 0 if np.isfinite(diff) else 1

@@ -1,0 +1,161 @@
+"""``pretext export jigsaw``: checkpoint -> ONNX (dynamic batch) + JSON model card, with parity."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.cards import models_dir, write_card
+from models.jigsaw import N_TILES, hamming_matrix, min_hamming
+from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
+from training.export_onnx import export, parity
+from training.jigsaw import JigsawConfig
+from training.jigsaw_net import JigsawNet
+from training.nets import count_macs
+
+PAPER = (
+    "Noroozi and Favaro. Unsupervised Learning of Visual Representations by Solving Jigsaw "
+    "Puzzles. ECCV 2016"
+)
+OPSET = 17
+PARITY_TOLERANCE = 1e-3
+DEFAULT_METHOD = "cell"  # the cell head was trained on uniform shuffles, as the CLI sees them
+DEFAULT_ROUNDS = 3
+
+
+def config_from_state(state: dict[str, Any]) -> JigsawConfig:
+    """The task config saved in a checkpoint (unknown keys from other versions ignored)."""
+    known = set(JigsawConfig.__dataclass_fields__)
+    cfg = JigsawConfig(**{k: v for k, v in state["config"].items() if k in known})
+    cfg.widths = tuple(cfg.widths)
+    return cfg
+
+
+def make_net(state: dict[str, Any]) -> JigsawNet:
+    cfg = config_from_state(state)
+    return JigsawNet(len(state["permutations"]), cfg.widths, cfg.dim, cfg.hidden, cfg.dropout)
+
+
+def load_checkpoint(run_dir: Path) -> tuple[JigsawNet, dict[str, Any]]:
+    """The network of ``run_dir/checkpoint.pt`` in eval mode, and the checkpoint dict."""
+    ck = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+    model = make_net(ck["task"])
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
+def last_validation(run_dir: Path) -> dict[str, float]:
+    """The last validation row of a run's metrics log, or {}."""
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    vals = [r for r in rows if r.get("kind") == "val"]
+    return {k: v for k, v in vals[-1].items() if k != "kind"} if vals else {}
+
+
+def build_card(ck: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """The model card: I/O contract, permutation set, geometry, training and metrics."""
+    state = ck["task"]
+    cfg = config_from_state(state)
+    perms = np.asarray(state["permutations"], dtype=np.int64)
+    k, t = len(perms), cfg.tile
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    model = make_net(state)
+    return {
+        "name": MODEL_NAME,
+        "task": "jigsaw",
+        "version": f"{MODEL_NAME}-step{ck['step']}",
+        "paper": PAPER,
+        "inputs": {
+            INPUT_NAME: (
+                f"float32 (B, 9, 3, {t}, {t}): RGB tiles scaled to [0, 1], each standardised by its "
+                "own mean and std over pixels and channels (models.jigsaw.normalise_tiles); "
+                "row i holds the tile found at row-major position i"
+            )
+        },
+        "outputs": {
+            OUTPUT_NAMES[0]: f"float32 (B, {k}): logits over the permutation set, in 'permutations' order",
+            OUTPUT_NAMES[1]: "float32 (B, 9, 9): [b, i, c] logit that the tile at position i is from cell c",
+        },
+        "convention": (
+            "cells and positions are row-major 0..8; permutation[i] is the original cell of the tile "
+            "at position i (shuffled[i] = original[permutation[i]])"
+        ),
+        "tile_size": t,
+        "cell_size": cfg.cell,
+        "tile_ratio": t / cfg.cell,
+        "gap_px": list(cfg.geometry.gap_range()),
+        "permutation_set": {
+            "size": k,
+            "seed": cfg.set_seed,
+            "selection": "greedy max-min Hamming distance from the identity, ties by total distance",
+            "min_hamming": min_hamming(perms) if k > 1 else None,
+            "mean_hamming": float(hamming_matrix(perms).sum() / max(1, k * (k - 1))),
+        },
+        "permutations": perms.tolist(),
+        "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS},
+        "opset": OPSET,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "macs_per_puzzle": count_macs(model, (1, N_TILES, 3, t, t)),
+        "training": {
+            "data": ["imagenette-train"],
+            "validation": "imagenette-val",
+            "image_size": cfg.image_size,
+            "config": state["config"],
+            "loop": ck.get("config"),
+            "steps": ck["step"],
+            "images_seen": ck.get("images"),
+            "wall_time_s": summary.get("wall_time_s", round(ck.get("elapsed", 0.0), 1)),
+            "images_per_s": summary.get("images_per_s"),
+            "device": summary.get("device"),
+            "command": summary.get("command"),
+        },
+        "metrics": {"validation": last_validation(run_dir)},
+    }
+
+
+def export_run(run_dir: Path, out_dir: Path, metrics: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
+    model, ck = load_checkpoint(run_dir)
+    t = config_from_state(ck["task"]).tile
+    path = out_dir / f"{MODEL_NAME}.onnx"
+    axes = {name: {0: "batch"} for name in (INPUT_NAME, *OUTPUT_NAMES)}
+    export(model, torch.zeros(2, N_TILES, 3, t, t), path, INPUT_NAME, OUTPUT_NAMES, axes, OPSET)
+    # Parity at another batch than the export's example proves the batch axis is dynamic.
+    gen = torch.Generator().manual_seed(0)
+    diff = parity(model, path, torch.randn(5, N_TILES, 3, t, t, generator=gen))
+    if not diff <= PARITY_TOLERANCE:
+        raise RuntimeError(f"parity check failed: max |onnx - torch| = {diff}")
+    card = build_card(ck, run_dir)
+    card["parity_max_abs_diff"] = diff
+    if metrics is not None and metrics.is_file():
+        card["metrics"]["evaluation"] = json.loads(metrics.read_text())
+    card_file = write_card(card, path)
+    return json.loads(card_file.read_text()), card_file
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", type=Path, default=Path("runs/jigsaw"), help="training run folder")
+    p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
+    p.add_argument("--metrics", type=Path, default=None,
+                   help="report.json of `pretext evaluate jigsaw`, put in the card's metrics")
+
+
+def run(args: argparse.Namespace) -> int:
+    out_dir = args.out_dir or models_dir()
+    try:
+        card, card_file = export_run(args.run, out_dir, args.metrics)
+    except (FileNotFoundError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    path = out_dir / card["file"]
+    print(json.dumps({"onnx": str(path), "card": str(card_file), "sha256": card["sha256"],
+                      "parity_max_abs_diff": card["parity_max_abs_diff"],
+                      "size_mb": round(path.stat().st_size / 1e6, 2)}))
+    return 0

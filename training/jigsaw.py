@@ -1,0 +1,230 @@
+"""Jigsaw puzzles as a pretext task (Noroozi and Favaro, ECCV 2016).
+
+Input: 9 tiles cut with a random gap from the 3x3 cells of a crop and shuffled; labels: the
+index of the permutation in a fixed max-Hamming set (permutation head), and for puzzles shuffled
+uniformly at random, each tile's cell (cell head). The loss is the sum of both cross-entropies.
+Anti-shortcut measures: random gaps, per-tile normalisation, per-tile colour jitter, random
+grayscale, colour-channel dropping and per-channel spatial jitter (against chromatic aberration).
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.jigsaw import (
+    DEFAULT_SET_SEED,
+    DEFAULT_SET_SIZE,
+    N_TILES,
+    TileGeometry,
+    assign,
+    centre_offsets,
+    cut_tiles,
+    grid_corners,
+    log_softmax,
+    normalise_tiles,
+    permutation_set,
+    random_offsets,
+    uniform_permutations,
+)
+from training.datasets import ZipSplit
+from training.jigsaw_net import JigsawNet
+
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+@dataclass
+class JigsawConfig:
+    tile: int = 32
+    cell: int = 38  # tile/cell = 0.84, close to the paper's 64/75; crop = 114 px
+    image_size: int = 128  # imagenette cached at this size; crops are cut from it
+    set_size: int = DEFAULT_SET_SIZE
+    set_seed: int = DEFAULT_SET_SEED
+    uniform_share: float = 0.5  # share of each batch shuffled uniformly (for the cell head)
+    augment: bool = True  # the anti-shortcut measures other than gaps and normalisation
+    jitter: float = 1.0  # colour jitter strength (0 = none)
+    gray_prob: float = 0.3  # per puzzle, as in the paper
+    channel_drop_prob: float = 0.1  # per tile, after Doersch et al. 2015
+    channel_shift: int = 1  # per-channel spatial jitter in pixels
+    widths: tuple[int, ...] = (32, 64, 128, 160)
+    dim: int = 256
+    hidden: int = 512
+    dropout: float = 0.3
+    val_images: int = 500
+    limit: int | None = None  # use only the first N images of each split (tests)
+
+    @property
+    def geometry(self) -> TileGeometry:
+        return TileGeometry(self.tile, self.cell)
+
+
+def colour_jitter(x: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Per-tile saturation and per-channel gain on (B, 9, t, t, 3) floats in [0, 1].
+
+    Brightness and contrast jitter would be undone by per-tile normalisation, so only the
+    colour changes; drawn per tile so colour continuity across tiles is unreliable.
+    """
+    b = x.shape[0]
+    sat = 1.0 + strength * rng.uniform(-0.6, 0.6, (b, N_TILES, 1, 1, 1)).astype(np.float32)
+    gain = 1.0 + strength * rng.uniform(-0.1, 0.1, (b, N_TILES, 1, 1, 3)).astype(np.float32)
+    gray = (x @ LUMA)[..., None]
+    return np.clip((gray + sat * (x - gray)) * gain, 0.0, 1.0)
+
+
+def drop_channels(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.ndarray:
+    """Keep one random channel of a tile, replacing the others by its mean plus faint noise."""
+    b = x.shape[0]
+    hit = rng.random((b, N_TILES)) < prob
+    if not hit.any():
+        return x
+    x = x.copy()
+    for bi, ti in zip(*np.nonzero(hit), strict=True):
+        keep = int(rng.integers(3))
+        kept = x[bi, ti, ..., keep]
+        noise = rng.normal(0.0, 0.01 * float(kept.std()) + 1e-4, (*kept.shape, 3))
+        x[bi, ti] = kept.mean() + noise.astype(np.float32)
+        x[bi, ti, ..., keep] = kept
+    return x
+
+
+def make_puzzles(
+    images: np.ndarray,
+    idx: np.ndarray,
+    perms: np.ndarray,
+    rng: np.random.Generator,
+    cfg: JigsawConfig,
+    train: bool,
+) -> np.ndarray:
+    """Puzzles from images[idx] (N, S, S, 3) uint8 -> (N, 9, 3, t, t) float32 network input.
+
+    ``perms[n, i]`` is the cell whose tile is placed at position i. Training draws the crop,
+    flip, gaps and augmentations at random; evaluation uses the centred crop and centred tiles.
+    """
+    geom = cfg.geometry
+    n = len(idx)
+    order = np.argsort(idx)
+    imgs = np.empty((n, *images.shape[1:]), dtype=np.uint8)
+    imgs[order] = images[idx[order]]  # sorted reads are kinder to a memmap
+    size = imgs.shape[1]
+    if train:
+        flips = rng.random(n) < 0.5
+        imgs[flips] = imgs[flips, :, ::-1]
+        y0 = rng.integers(0, size - geom.crop + 1, n)
+        x0 = rng.integers(0, size - geom.crop + 1, n)
+        offsets = random_offsets(rng, n, geom)
+    else:
+        y0 = x0 = np.full(n, (size - geom.crop) // 2)
+        offsets = centre_offsets(n, geom)
+    top, left = grid_corners(geom, offsets, y0, x0)  # (N, 9)
+    if train and cfg.augment and cfg.channel_shift:
+        s = cfg.channel_shift
+        top = np.clip(top[..., None] + rng.integers(-s, s + 1, (n, N_TILES, 3)), 0, size - geom.tile)
+        left = np.clip(left[..., None] + rng.integers(-s, s + 1, (n, N_TILES, 3)), 0, size - geom.tile)
+    tiles = cut_tiles(imgs, top, left, geom.tile).astype(np.float32) / 255.0  # (N, 9, t, t, 3)
+    if train and cfg.augment:
+        if cfg.jitter:
+            tiles = colour_jitter(tiles, rng, cfg.jitter)
+        gray = rng.random(n) < cfg.gray_prob
+        if gray.any():
+            tiles[gray] = (tiles[gray] @ LUMA)[..., None]
+        tiles = drop_channels(tiles, rng, cfg.channel_drop_prob)
+    shuffled = np.take_along_axis(tiles, perms[:, :, None, None, None], axis=1)
+    return normalise_tiles(shuffled)
+
+
+class JigsawTask:
+    """Data, model and loss of one jigsaw training run."""
+
+    def __init__(self, cfg: JigsawConfig) -> None:
+        if cfg.image_size < cfg.geometry.crop:
+            raise ValueError(f"image size {cfg.image_size} is smaller than the crop {cfg.geometry.crop}")
+        self.cfg = cfg
+        self.perms = permutation_set(cfg.set_size, cfg.set_seed)  # (K, 9)
+        self.train_images = ZipSplit("imagenette-train").cached(cfg.image_size, cfg.limit)
+        self.val_images = ZipSplit("imagenette-val").cached(cfg.image_size, cfg.limit)
+
+    def make_model(self) -> nn.Module:
+        c = self.cfg
+        return JigsawNet(len(self.perms), tuple(c.widths), c.dim, c.hidden, c.dropout)
+
+    def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
+        """(tiles (B, 9, 3, t, t), permutation class (B,) or -1, tile cells (B, 9), is_uniform (B,))."""
+        n_uniform = round(size * self.cfg.uniform_share)
+        classes = rng.integers(0, len(self.perms), size)
+        perms = self.perms[classes]
+        perms[size - n_uniform :] = uniform_permutations(rng, n_uniform)
+        classes[size - n_uniform :] = -1
+        uniform = np.arange(size) >= size - n_uniform
+        idx = rng.integers(0, len(self.train_images), size)
+        tiles = make_puzzles(self.train_images, idx, perms, rng, self.cfg, train=True)
+        return (
+            torch.from_numpy(tiles),
+            torch.from_numpy(classes),
+            torch.from_numpy(perms),
+            torch.from_numpy(uniform),
+        )
+
+    def loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
+        tiles, classes, cells, uniform = batch
+        device = next(model.parameters()).device
+        perm_logits, cell_logits = model(tiles.to(device))
+        classes, cells, uniform = classes.to(device), cells.to(device), uniform.to(device)
+        total = perm_logits.sum() * 0.0  # keeps a graph even if a head has no items
+        extra: dict[str, float] = {}
+        if (~uniform).any():
+            ce = F.cross_entropy(perm_logits[~uniform], classes[~uniform])
+            total = total + ce
+            acc = (perm_logits[~uniform].argmax(1) == classes[~uniform]).float().mean()
+            extra |= {"perm_ce": float(ce.detach()), "perm_acc": float(acc)}
+        if uniform.any():
+            logits = cell_logits[uniform]  # (U, 9, 9)
+            ce = F.cross_entropy(logits.reshape(-1, N_TILES), cells[uniform].reshape(-1))
+            total = total + ce
+            acc = (logits.argmax(-1) == cells[uniform]).float().mean()
+            extra |= {"cell_ce": float(ce.detach()), "cell_acc": float(acc)}
+        return total, extra
+
+    def val_puzzles(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Fixed evaluation puzzles: (set tiles, set classes, uniform tiles, uniform perms)."""
+        rng = np.random.default_rng(12345)
+        idx = np.arange(n)
+        classes = rng.integers(0, len(self.perms), n)
+        uperms = uniform_permutations(rng, n)
+        set_tiles = make_puzzles(self.val_images, idx, self.perms[classes], rng, self.cfg, False)
+        uni_tiles = make_puzzles(self.val_images, idx, uperms, rng, self.cfg, False)
+        return set_tiles, classes, uni_tiles, uperms
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Permutation top-1/top-5 on set puzzles; cell-head tile accuracy on uniform puzzles."""
+        n = min(self.cfg.val_images, len(self.val_images))
+        set_tiles, classes, uni_tiles, uperms = self.val_puzzles(n)
+        perm_logits = run_model(model, set_tiles)[0]
+        cell_logits = run_model(model, uni_tiles)[1]
+        top5 = np.argsort(-perm_logits, axis=1)[:, :5]
+        solved = np.stack([assign(log_softmax(c, axis=1)).permutation for c in cell_logits])
+        return {
+            "val_perm_top1": float((top5[:, 0] == classes).mean()),
+            "val_perm_top5": float((top5 == classes[:, None]).any(1).mean()),
+            "val_cell_argmax_acc": float((cell_logits.argmax(-1) == uperms).mean()),
+            "val_cell_solved_acc": float((solved == uperms).mean()),
+        }
+
+    def state(self) -> dict[str, Any]:
+        cfg = asdict(self.cfg)
+        cfg["widths"] = list(self.cfg.widths)
+        return {"permutations": self.perms.tolist(), "config": cfg}
+
+
+def run_model(model: nn.Module, tiles: np.ndarray, chunk: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 9, 3, t, t) -> (perm logits (N, K), cell logits (N, 9, 9)) as numpy, in chunks."""
+    device = next(model.parameters()).device
+    perm_out, cell_out = [], []
+    with torch.no_grad():
+        for s in range(0, len(tiles), chunk):
+            p, c = model(torch.from_numpy(tiles[s : s + chunk]).to(device))
+            perm_out.append(p.float().cpu().numpy())
+            cell_out.append(c.float().cpu().numpy())
+    return np.concatenate(perm_out), np.concatenate(cell_out)

@@ -1,0 +1,88 @@
+"""``pretext train jigsaw``: build the task from arguments and run the loop."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.jigsaw import DEFAULT_SET_SEED, DEFAULT_SET_SIZE
+from training.jigsaw import JigsawConfig, JigsawTask
+from training.loop import LoopConfig, train
+
+
+def widths(text: str) -> tuple[int, ...]:
+    """'32,64,128,160' -> (32, 64, 128, 160); the trunk takes exactly four block widths."""
+    out = tuple(int(v) for v in text.split(","))
+    if len(out) != 4:
+        raise argparse.ArgumentTypeError("--widths takes four comma-separated integers")
+    return out
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("runs/jigsaw"), help="run folder")
+    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--batch-size", type=int, default=64, help="puzzles per step")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--tile", type=int, default=32, help="tile side in pixels")
+    p.add_argument("--cell", type=int, default=38, help="cell side in pixels (crop = 3 cells)")
+    p.add_argument("--image-size", type=int, default=128, help="imagenette cache size to crop from")
+    p.add_argument("--set-size", type=int, default=DEFAULT_SET_SIZE, help="permutation classes")
+    p.add_argument("--set-seed", type=int, default=DEFAULT_SET_SEED)
+    p.add_argument("--uniform-share", type=float, default=0.5,
+                   help="share of puzzles shuffled uniformly, for the cell head")
+    p.add_argument("--no-augment", action="store_true",
+                   help="turn off colour jitter, grayscale, channel dropping and channel shift")
+    p.add_argument("--jitter", type=float, default=1.0, help="colour jitter strength")
+    p.add_argument("--gray-prob", type=float, default=0.3)
+    p.add_argument("--channel-drop-prob", type=float, default=0.1)
+    p.add_argument("--channel-shift", type=int, default=1)
+    p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="use only the first N photos of each split")
+    p.add_argument("--validate-every", type=int, default=1000)
+    p.add_argument("--checkpoint-every", type=int, default=250)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--val-images", type=int, default=500)
+
+
+def task_config(args: argparse.Namespace) -> JigsawConfig:
+    return JigsawConfig(
+        tile=args.tile,
+        cell=args.cell,
+        image_size=args.image_size,
+        set_size=args.set_size,
+        set_seed=args.set_seed,
+        uniform_share=args.uniform_share,
+        augment=not args.no_augment,
+        jitter=args.jitter,
+        gray_prob=args.gray_prob,
+        channel_drop_prob=args.channel_drop_prob,
+        channel_shift=args.channel_shift,
+        widths=tuple(args.widths),
+        val_images=args.val_images,
+        limit=args.limit,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    loop_cfg = LoopConfig(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        log_every=args.log_every,
+        checkpoint_every=args.checkpoint_every,
+        validate_every=args.validate_every,
+        warmup_steps=min(200, max(1, args.steps // 10)),
+    )
+    task = JigsawTask(task_config(args))
+    summary = train(task, loop_cfg, args.out)
+    summary.pop("model")
+    summary["command"] = " ".join(["pretext", *sys.argv[1:]])
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary))
+    return 0
