@@ -82,8 +82,12 @@ def lab_to_rgb8(lab: np.ndarray) -> np.ndarray:
 def lightness(rgb8: np.ndarray) -> np.ndarray:
     """uint8 sRGB (..., 3) or gray (...) -> L channel (...) in [0, 100], float32."""
     arr = np.asarray(rgb8)
+    # Only Y is needed for L; a 256-entry table linearises 8-bit values without any pow().
+    lut = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
     if arr.ndim >= 1 and arr.shape[-1] == 3:
-        return rgb8_to_lab(arr)[..., 0]
-    # A gray value g is the sRGB colour (g, g, g), whose Y is the linearised g itself.
-    y = srgb_to_linear(arr.astype(np.float32) / 255.0)
+        w = _RGB_TO_XYZ[1].astype(np.float32)
+        y = lut[arr[..., 0]] * w[0] + lut[arr[..., 1]] * w[1] + lut[arr[..., 2]] * w[2]
+    else:
+        # A gray value g is the sRGB colour (g, g, g), whose Y is the linearised g itself.
+        y = lut[arr]
     return (116.0 * _f(y) - 16.0).astype(np.float32)

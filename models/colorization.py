@@ -11,6 +11,7 @@ from PIL import Image
 
 from models.color import lab_to_rgb8, lightness, rgb8_to_lab
 from models.encoding import annealed_mean, check_temperature
+from models.resample import bilinear_rows
 
 L_CENTRE = 50.0
 L_SCALE = 50.0
@@ -41,26 +42,6 @@ def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
     nw, nh = network_size(w, h, short_side)
     small = np.asarray(Image.fromarray(rgb8).resize((nw, nh), Image.Resampling.BICUBIC))
     return normalise_l(lightness(small))[None, None]
-
-
-def bilinear_rows(ab: np.ndarray, out_h: int, out_w: int, y0: int, y1: int) -> np.ndarray:
-    """Rows [y0, y1) of ab (h, w, C) bilinearly resized to (out_h, out_w): (y1-y0, out_w, C).
-
-    Half-pixel centres (align_corners=False), so the map covers the photo exactly.
-    """
-    h, w = ab.shape[:2]
-
-    def axis(n_out: int, n_in: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        src = (np.arange(lo, hi, dtype=np.float32) + 0.5) * (n_in / n_out) - 0.5
-        src = np.clip(src, 0.0, n_in - 1)
-        i0 = np.floor(src).astype(np.int64)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        return i0, i1, (src - i0).astype(np.float32)
-
-    r0, r1, fr = axis(out_h, h, y0, y1)
-    c0, c1, fc = axis(out_w, w, 0, out_w)
-    rows = ab[r0] * (1.0 - fr)[:, None, None] + ab[r1] * fr[:, None, None]
-    return rows[:, c0] * (1.0 - fc)[None, :, None] + rows[:, c1] * fc[None, :, None]
 
 
 def ab_from_logits(logits: np.ndarray, centres: np.ndarray, temperature: float) -> np.ndarray:

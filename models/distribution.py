@@ -1,9 +1,8 @@
-"""The colorization network's per-pixel ab distribution, stored compactly for re-decoding later.
+"""The colorization network's per-pixel ab distribution, stored compactly for re-decoding later."""
 
-Format: log-probabilities (log-softmax over the Q bins) as little-endian float16, layout (Q, h, w)
-in C order, at network resolution. float16 keeps |error| under 0.008 nats for log p >= -16, which
-decoding at T = 0.38 turns into under 2% of a probability: invisible, at half of float32's size.
-"""
+# Format: log-probabilities (log-softmax over the Q bins) as little-endian float16, layout (Q, h, w)
+# in C order, at network resolution. float16 keeps |error| under 0.008 nats for log p >= -16, which
+# decoding at T = 0.38 turns into under 2% of a probability: invisible, at half of float32's size.
 
 import numpy as np
 

@@ -78,7 +78,7 @@ def _all_permutations() -> np.ndarray:
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Number of positions where permutations differ; broadcasts over leading axes."""
-    return (np.asarray(a)[..., :] != np.asarray(b)).sum(-1)
+    return (np.asarray(a) != np.asarray(b)).sum(-1)
 
 
 def hamming_matrix(perms: np.ndarray) -> np.ndarray:
@@ -95,13 +95,7 @@ def min_hamming(perms: np.ndarray) -> int:
 
 
 def permutation_set(size: int = DEFAULT_SET_SIZE, seed: int = DEFAULT_SET_SEED) -> np.ndarray:
-    """(size, 9) int64 permutations chosen greedily for maximal Hamming distance.
-
-    Starts from the identity, so the set always holds the "solved" class (the iterative solver
-    stops when the network sees a solved puzzle). Each next pick maximises the minimum distance
-    to those already chosen; ties go to the larger total distance (the paper's criterion), then
-    to a seeded random draw, so a seed always gives the same set.
-    """
+    """(size, 9) int64 permutations chosen greedily for maximal Hamming distance; same seed, same set."""
     return _permutation_set(int(size), int(seed)).copy()
 
 
@@ -119,7 +113,10 @@ def _permutation_set(size: int, seed: int) -> np.ndarray:
             d += cols[j] != cols[j, k]
         return d
 
-    chosen = [0]  # row 0 of the lexicographic list is the identity
+    # Start from the identity (row 0): the set then holds the "solved" class, where the iterative
+    # solver stops. Each next pick maximises the minimum distance to those chosen; ties go to the
+    # larger total distance (the paper's criterion), then to a seeded random draw.
+    chosen = [0]
     min_d = dist_to(0)
     sum_d = min_d.copy()
     for _ in range(size - 1):
@@ -192,11 +189,7 @@ def unshuffle_image(rgb8: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 
 def cut_tiles(images: np.ndarray, top: np.ndarray, left: np.ndarray, tile: int) -> np.ndarray:
-    """Gather tiles by their top-left corners.
-
-    images (B, H, W, C); top/left (B, 9) for one corner per tile, or (B, 9, C) for a corner per
-    channel (channel jitter) -> (B, 9, tile, tile, C).
-    """
+    """images (B, H, W, C), corners top/left (B, 9) or per channel (B, 9, C) -> (B, 9, t, t, C)."""
     b, _, _, c = images.shape
     ar = np.arange(tile)
     if top.ndim == 2:
@@ -211,10 +204,7 @@ def cut_tiles(images: np.ndarray, top: np.ndarray, left: np.ndarray, tile: int) 
 def grid_corners(
     geom: TileGeometry, offsets: np.ndarray, y0: np.ndarray, x0: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Tile corners in image pixels from per-tile offsets (B, 9, 2) and crop corners (B,).
-
-    Returns (top, left), each (B, 9).
-    """
+    """Offsets in cells (B, 9, 2) + crop corners y0, x0 (B,) -> image corners (top, left), (B, 9) each."""
     cells = np.arange(N_TILES)
     base_y = (cells // GRID) * geom.cell  # (9,)
     base_x = (cells % GRID) * geom.cell
@@ -234,12 +224,9 @@ def centre_offsets(n: int, geom: TileGeometry) -> np.ndarray:
 
 
 def image_tiles(rgb8: np.ndarray, tile: int, ratio: float) -> np.ndarray:
-    """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8 tiles, as the network expects.
-
-    The photo is cropped to the grid; from each cell the centred square of side
-    ``ratio * min(cell h, cell w)`` is resized to ``tile``: square tiles at the share of the cell
-    that training used, so non-square photos are not distorted.
-    """
+    """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8: each cell's centred square, resized."""
+    # The square covers the share of the cell that training tiles covered (ratio = tile / cell),
+    # and being square it does not distort the tiles of non-square photos.
     cells = split_cells(crop_to_grid(np.asarray(rgb8, dtype=np.uint8)))
     _, ch, cw, _ = cells.shape
     side = max(1, min(ch, cw, round(ratio * min(ch, cw))))
@@ -257,11 +244,9 @@ def image_tiles(rgb8: np.ndarray, tile: int, ratio: float) -> np.ndarray:
 
 
 def normalise_tiles(tiles: np.ndarray) -> np.ndarray:
-    """(..., t, t, 3) uint8 or [0, 1] float -> (..., 3, t, t) float32, each tile standardised.
-
-    One mean and one std per tile (over its pixels and channels): removes brightness and contrast
-    continuity between neighbours, a low-level shortcut, while keeping the tile's own colours.
-    """
+    """(..., t, t, 3) uint8 or [0, 1] float -> (..., 3, t, t) float32, each tile standardised."""
+    # One mean and std per tile over pixels and channels: brightness and contrast no longer
+    # continue across neighbours (a low-level shortcut), while the tile keeps its own colours.
     x = np.asarray(tiles, dtype=np.float32)
     if np.asarray(tiles).dtype == np.uint8:
         x = x / 255.0
@@ -297,11 +282,7 @@ class Solution:
 
 
 def assign(scores: np.ndarray) -> Solution:
-    """Hungarian assignment of a (9, 9) tile-to-cell score matrix (maximises the total score).
-
-    Confidence of tile ``i`` is the row-softmax probability of the cell it was given, so a
-    matrix of log-probabilities yields those probabilities directly.
-    """
+    """Hungarian assignment maximising a (9, 9) tile-to-cell score; confidence = row-softmax of the pick."""
     s = np.asarray(scores, dtype=np.float64)
     if s.shape != (N_TILES, N_TILES) or not np.all(np.isfinite(s)):
         raise ValueError(f"scores must be a finite (9, 9) matrix, got shape {s.shape}")
@@ -313,11 +294,8 @@ def assign(scores: np.ndarray) -> Solution:
 
 
 def marginal_cell_probs(perm_probs: np.ndarray, perms: np.ndarray) -> np.ndarray:
-    """(K,) permutation-class probabilities -> (9, 9) P(tile i comes from cell c).
-
-    Sums the probability of every class whose permutation puts cell c at position i; the result
-    is doubly stochastic (each class is a permutation matrix).
-    """
+    """(K,) permutation-class probabilities -> (9, 9) doubly stochastic P(tile i comes from cell c)."""
+    # Each class is a permutation matrix, so the weighted sum has rows and columns summing to 1.
     p = np.asarray(perm_probs, dtype=np.float64)
     perms = np.asarray(perms, dtype=np.int64)
     m = np.zeros((N_TILES, N_TILES))
@@ -326,13 +304,8 @@ def marginal_cell_probs(perm_probs: np.ndarray, perms: np.ndarray) -> np.ndarray
     return m
 
 
-def cell_scores(
-    perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str
-) -> np.ndarray:
-    """One puzzle's network outputs -> (9, 9) log-probability matrix for ``assign``.
-
-    method "perm": marginalise the permutation head; "cell": the per-tile cell head.
-    """
+def cell_scores(perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str) -> np.ndarray:
+    """One puzzle's outputs -> (9, 9) log-probabilities: "perm" marginalises, "cell" uses the cell head."""
     if method == "perm":
         m = marginal_cell_probs(softmax(np.asarray(perm_logits).ravel()), perms)
         return np.log(m + 1e-9)
@@ -346,24 +319,15 @@ Runner = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 METHODS = ("perm", "cell")
 
 
-def solve_outputs(
-    perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str
-) -> Solution:
+def solve_outputs(perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str) -> Solution:
     """Solve one puzzle from one forward pass's outputs (an ONNX session's two arrays)."""
     return assign(cell_scores(perm_logits, cell_logits, perms, method))
 
 
-def solve_tiles(
-    tiles: np.ndarray, run: Runner, perms: np.ndarray, method: str = "cell", rounds: int = 3
-) -> Solution:
-    """Solve one puzzle of normalised tiles (9, 3, t, t) with a network runner.
-
-    With ``rounds`` > 1 the current answer is applied (tiles put where they are believed to
-    belong) and the network runs again; the second answer is composed with the first. This
-    matters for "perm": the classifier only knows its K permutations, and a puzzle that is
-    nearly solved is close to the identity, which the set holds. It stops once the network
-    finds the reordered puzzle solved.
-    """
+def solve_tiles(tiles: np.ndarray, run: Runner, perms: np.ndarray, method: str = "cell", rounds: int = 3) -> Solution:
+    """Solve normalised tiles (9, 3, t, t): assign, reorder by the answer, run again, up to ``rounds``."""
+    # Re-running matters for "perm": the classifier only knows its K permutations, but a nearly
+    # solved puzzle is close to the identity, which the set holds. Stop once it looks solved.
     x = np.asarray(tiles, dtype=np.float32)
     current = IDENTITY.copy()  # x[i] is believed to come from cell current[i]
     conf = np.zeros(N_TILES)

@@ -31,23 +31,36 @@ from models.settings import get_settings
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILES", help="shuffled images")
     p.add_argument("--json", action="store_true", help="one JSON object per line per file")
-    p.add_argument("--method", choices=METHODS, default=None,
-                   help="perm: marginalised permutation head; cell: per-tile cell head "
-                        "(default: the model card's)")
-    p.add_argument("--rounds", type=int, default=None,
-                   help="solve, reorder, solve again up to N times (default: card's for perm, 1 for cell)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=None,
+        help="perm: marginalised permutation head; cell: per-tile cell head (default: the model card's)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="solve, reorder, solve again up to N times (default: card's for perm, 1 for cell)",
+    )
     p.add_argument("--model", default="jigsaw", help="model name in the models folder")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    p.add_argument("--unshuffle", type=Path, default=None, metavar="DIR",
-                   help="also write each solved image as DIR/<stem>-solved.png")
+    p.add_argument(
+        "--unshuffle",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write each solved image as DIR/<stem>-solved.png",
+    )
 
 
 def add_shuffle_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument("-o", "--out", type=Path, required=True, help="shuffled image (PNG keeps it exact)")
     p.add_argument("--seed", type=int, default=None, help="seed of the uniformly random permutation")
-    p.add_argument("--permutation", default=None,
-                   help="explicit permutation as 9 comma-separated cells instead of a random one")
+    p.add_argument(
+        "--permutation", default=None, help="explicit permutation as 9 comma-separated cells instead of a random one"
+    )
 
 
 def solution_record(path: Path, sol: Solution) -> dict:
@@ -112,6 +125,5 @@ def run_shuffle(args: argparse.Namespace) -> int:
     except (PretextError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps({"file": str(args.out), "source": str(args.image),
-                      "permutation": [int(v) for v in perm]}))
+    print(json.dumps({"file": str(args.out), "source": str(args.image), "permutation": [int(v) for v in perm]}))
     return 0

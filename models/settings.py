@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     redis_timeout_s: float = 5.0  # socket timeout of the API's and workers' Redis clients
 
     # Jobs: uploads, results and job records live in Redis this long after their last update.
-    job_ttl_s: int = 24 * 3600
-    result_expires_s: int = 24 * 3600  # Celery's own task results
+    job_ttl_s: int = 6 * 3600
+    result_expires_s: int = 6 * 3600  # Celery's own task results
     task_soft_time_limit_s: int = 120
     task_time_limit_s: int = 180
     # A message unacknowledged this long is handed to another worker; it must exceed the hard

@@ -8,18 +8,36 @@ import argparse
 import importlib
 import sys
 
-# (words) -> (module with add_arguments(parser) and run(args) -> int, one-line help)
-COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
-    ("train", "colorization"): ("training.train_colorization", "train the colorization model"),
-    ("evaluate", "colorization"): ("training.evaluate_colorization", "evaluate colorization models"),
-    ("export", "colorization"): ("training.export_colorization", "export a colorization run to ONNX"),
-    ("colorize",): ("models.colorize_cli", "colorize photos with the shipped ONNX model"),
+# (words) -> (module, its add-arguments function, its run function, one-line help)
+COMMANDS: dict[tuple[str, ...], tuple[str, str, str, str]] = {
+    ("train", "colorization"): ("training.train_colorization", "add_arguments", "run",
+                                "train the colorization model"),
+    ("train", "jigsaw"): ("training.train_jigsaw", "add_arguments", "run", "train the jigsaw model"),
+    ("train", "rotation"): ("training.train_rotation", "add_arguments", "run", "train the rotation model"),
+    ("evaluate", "colorization"): ("training.evaluate_colorization", "add_arguments", "run",
+                                   "evaluate colorization models"),
+    ("evaluate", "colorization-sweep"): ("training.sweep_colorization", "add_arguments", "run",
+                                         "choose serving size and temperature on imagenette-val"),
+    ("evaluate", "jigsaw"): ("training.evaluate_jigsaw", "add_arguments", "run", "evaluate the jigsaw model"),
+    ("export", "colorization"): ("training.export_colorization", "add_arguments", "run",
+                                 "export a colorization run to ONNX"),
+    ("export", "jigsaw"): ("training.export_jigsaw", "add_arguments", "run", "export a jigsaw run to ONNX"),
+    ("export", "rotation"): ("training.export_rotation", "add_arguments", "run", "export a rotation run to ONNX"),
+    ("colorize",): ("models.colorize_cli", "add_arguments", "run", "colorize photos with the shipped ONNX model"),
+    ("jigsaw", "solve"): ("models.jigsaw_cli", "add_solve_arguments", "run_solve",
+                          "solve shuffled 3x3 puzzles with the shipped ONNX model"),
+    ("jigsaw", "shuffle"): ("models.jigsaw_cli", "add_shuffle_arguments", "run_shuffle",
+                            "shuffle a photo's 3x3 grid"),
+    ("rotate",): ("models.rotation_cli", "add_rotate_arguments", "run_rotate",
+                  "tell how far photos are rotated; --fix writes them upright"),
+    ("attention",): ("models.rotation_cli", "add_attention_arguments", "run_attention",
+                     "overlay the rotation network's attention map on a photo"),
 }
 
 
 def usage() -> str:
     lines = ["usage: pretext COMMAND [options]   (pretext COMMAND --help for its options)", ""]
-    lines += [f"  {' '.join(words):<24} {help_}" for words, (_, help_) in sorted(COMMANDS.items())]
+    lines += [f"  {' '.join(words):<30} {entry[3]}" for words, entry in sorted(COMMANDS.items())]
     return "\n".join(lines)
 
 
@@ -39,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         print(usage(), file=sys.stderr if argv and argv[0] not in {"-h", "--help"} else sys.stdout)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     words, rest = found
-    module_name, help_ = COMMANDS[words]
+    module_name, add_name, run_name, help_ = COMMANDS[words]
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog="pretext " + " ".join(words), description=help_)
-    module.add_arguments(parser)
-    return int(module.run(parser.parse_args(rest)) or 0)
+    getattr(module, add_name)(parser)
+    return int(getattr(module, run_name)(parser.parse_args(rest)) or 0)
 
 
 if __name__ == "__main__":

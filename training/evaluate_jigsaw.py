@@ -39,13 +39,16 @@ def permutation_accuracy(
         top5 = np.argsort(-model.run(tiles)[0], axis=1)[:, :5]
         hits1 += int((top5[:, 0] == classes[idx]).sum())
         hits5 += int((top5 == classes[idx, None]).any(1).sum())
-    return {"images": n, "top1": hits1 / max(n, 1), "top5": hits5 / max(n, 1),
-            "chance_top1": 1 / len(perms), "set_size": len(perms)}
+    return {
+        "images": n,
+        "top1": hits1 / max(n, 1),
+        "top5": hits5 / max(n, 1),
+        "chance_top1": 1 / len(perms),
+        "set_size": len(perms),
+    }
 
 
-def photo_solving(
-    model: JigsawModel, paths: list[Path], seed: int, rounds: int
-) -> dict[str, Any]:
+def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
     """Tile-position accuracy and exact-solve rate on uniformly shuffled photos, per solver."""
     rng = np.random.default_rng(seed)
     stats: dict[str, dict[str, list]] = {
@@ -98,8 +101,7 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Model `{report['model']}`; anti-shortcut measures off, tiles centred in their cells.",
         "",
-        f"## Permutation classification (imagenette-val, {pa['images']} puzzles, "
-        f"{pa['set_size']} classes)",
+        f"## Permutation classification (imagenette-val, {pa['images']} puzzles, {pa['set_size']} classes)",
         "",
         "| top-1 | top-5 | chance |",
         "|---|---|---|",
@@ -169,8 +171,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = evaluate(args.model, args.out, args.val_images, args.photos_limit, args.seed,
-                          args.rounds, args.limit)
+        report = evaluate(args.model, args.out, args.val_images, args.photos_limit, args.seed, args.rounds, args.limit)
     except PretextError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

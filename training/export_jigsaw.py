@@ -17,10 +17,7 @@ from training.jigsaw import JigsawConfig
 from training.jigsaw_net import JigsawNet
 from training.nets import count_macs
 
-PAPER = (
-    "Noroozi and Favaro. Unsupervised Learning of Visual Representations by Solving Jigsaw "
-    "Puzzles. ECCV 2016"
-)
+PAPER = "Noroozi and Favaro. Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles. ECCV 2016"
 OPSET = 17
 PARITY_TOLERANCE = 1e-3
 DEFAULT_METHOD = "cell"  # the cell head was trained on uniform shuffles, as the CLI sees them
@@ -143,8 +140,9 @@ def export_run(run_dir: Path, out_dir: Path, metrics: Path | None = None) -> tup
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", type=Path, default=Path("runs/jigsaw"), help="training run folder")
     p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
-    p.add_argument("--metrics", type=Path, default=None,
-                   help="report.json of `pretext evaluate jigsaw`, put in the card's metrics")
+    p.add_argument(
+        "--metrics", type=Path, default=None, help="report.json of `pretext evaluate jigsaw`, put in the card's metrics"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -155,7 +153,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     path = out_dir / card["file"]
-    print(json.dumps({"onnx": str(path), "card": str(card_file), "sha256": card["sha256"],
-                      "parity_max_abs_diff": card["parity_max_abs_diff"],
-                      "size_mb": round(path.stat().st_size / 1e6, 2)}))
+    print(
+        json.dumps(
+            {
+                "onnx": str(path),
+                "card": str(card_file),
+                "sha256": card["sha256"],
+                "parity_max_abs_diff": card["parity_max_abs_diff"],
+                "size_mb": round(path.stat().st_size / 1e6, 2),
+            }
+        )
+    )
     return 0

@@ -8,24 +8,29 @@ import torch
 from torch import nn
 
 
+def _as_tuple(x: torch.Tensor | Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    return (x,) if isinstance(x, torch.Tensor) else tuple(x)
+
+
 def export(
     model: nn.Module,
-    example: torch.Tensor,
+    example: torch.Tensor | Sequence[torch.Tensor],
     path: Path,
-    input_name: str,
+    input_name: str | Sequence[str],
     output_names: Sequence[str],
     dynamic_axes: dict[str, dict[int, str]],
     opset: int = 17,
 ) -> Path:
-    """Write ``model`` (in eval mode) to ``path`` with dynamic axes."""
+    """Write ``model`` (in eval mode) to ``path`` with dynamic axes; several inputs allowed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval().cpu()
+    names = [input_name] if isinstance(input_name, str) else list(input_name)
     with torch.no_grad():
         torch.onnx.export(
             model,
-            (example,),
+            _as_tuple(example),
             str(path),
-            input_names=[input_name],
+            input_names=names,
             output_names=list(output_names),
             dynamic_axes=dynamic_axes,
             opset_version=opset,
@@ -34,13 +39,15 @@ def export(
     return path
 
 
-def parity(model: nn.Module, path: Path, inputs: torch.Tensor) -> float:
-    """Largest absolute difference between PyTorch and ONNX Runtime (CPU) on ``inputs``."""
+def parity(model: nn.Module, path: Path, inputs: torch.Tensor | Sequence[torch.Tensor]) -> float:
+    """Largest absolute difference between PyTorch and ONNX Runtime (CPU) over all outputs."""
     from models.runtime import load_session
 
     session = load_session(path, "cpu")
+    args = _as_tuple(inputs)
     with torch.no_grad():
-        expected = model.eval().cpu()(inputs)
+        expected = model.eval().cpu()(*args)
     expected_list = expected if isinstance(expected, (tuple, list)) else [expected]
-    got = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})
+    feeds = {i.name: a.numpy() for i, a in zip(session.get_inputs(), args, strict=True)}
+    got = session.run(None, feeds)
     return max(float(np.abs(e.numpy() - g).max()) for e, g in zip(expected_list, got, strict=True))

@@ -62,11 +62,9 @@ class JigsawConfig:
 
 
 def colour_jitter(x: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
-    """Per-tile saturation and per-channel gain on (B, 9, t, t, 3) floats in [0, 1].
-
-    Brightness and contrast jitter would be undone by per-tile normalisation, so only the
-    colour changes; drawn per tile so colour continuity across tiles is unreliable.
-    """
+    """Per-tile saturation and per-channel gain on (B, 9, t, t, 3) floats in [0, 1]."""
+    # Brightness and contrast jitter would be undone by per-tile normalisation, so only colour
+    # changes; drawn per tile, colour continuity across tiles becomes unreliable.
     b = x.shape[0]
     sat = 1.0 + strength * rng.uniform(-0.6, 0.6, (b, N_TILES, 1, 1, 1)).astype(np.float32)
     gain = 1.0 + strength * rng.uniform(-0.1, 0.1, (b, N_TILES, 1, 1, 3)).astype(np.float32)
@@ -83,7 +81,7 @@ def drop_channels(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.nd
     x = x.copy()
     for bi, ti in zip(*np.nonzero(hit), strict=True):
         keep = int(rng.integers(3))
-        kept = x[bi, ti, ..., keep]
+        kept = x[bi, ti, ..., keep].copy()  # a copy: the next line overwrites the tile
         noise = rng.normal(0.0, 0.01 * float(kept.std()) + 1e-4, (*kept.shape, 3))
         x[bi, ti] = kept.mean() + noise.astype(np.float32)
         x[bi, ti, ..., keep] = kept
@@ -98,11 +96,8 @@ def make_puzzles(
     cfg: JigsawConfig,
     train: bool,
 ) -> np.ndarray:
-    """Puzzles from images[idx] (N, S, S, 3) uint8 -> (N, 9, 3, t, t) float32 network input.
-
-    ``perms[n, i]`` is the cell whose tile is placed at position i. Training draws the crop,
-    flip, gaps and augmentations at random; evaluation uses the centred crop and centred tiles.
-    """
+    """images[idx] (N, S, S, 3) uint8 -> (N, 9, 3, t, t) inputs; position i holds cell perms[n, i]."""
+    # Training draws crop, flip, gaps and augmentations at random; evaluation centres everything.
     geom = cfg.geometry
     n = len(idx)
     order = np.argsort(idx)

@@ -30,12 +30,10 @@ def head(in_dim: int, hidden: int, out_dim: int, dropout: float) -> nn.Sequentia
 
 
 class JigsawNet(nn.Module):
-    """Tiles (B, 9, 3, t, t) -> permutation logits (B, K) and per-tile cell logits (B, 9, 9).
+    """Tiles (B, 9, 3, t, t) -> permutation logits (B, K), cell logits (B, 9, 9) [b, tile i, cell c]."""
 
-    Every tile goes through the same encoder (siamese); both heads see the 9 features
-    concatenated in input order, since a tile's place is only defined relative to the others.
-    ``cell_logits[b, i, c]``: tile at input position i comes from cell c.
-    """
+    # Every tile goes through the same encoder (siamese). Both heads see the 9 features
+    # concatenated in input order, since a tile's place is only defined relative to the others.
 
     def __init__(
         self,

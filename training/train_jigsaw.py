@@ -28,15 +28,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--image-size", type=int, default=128, help="imagenette cache size to crop from")
     p.add_argument("--set-size", type=int, default=DEFAULT_SET_SIZE, help="permutation classes")
     p.add_argument("--set-seed", type=int, default=DEFAULT_SET_SEED)
-    p.add_argument("--uniform-share", type=float, default=0.5,
-                   help="share of puzzles shuffled uniformly, for the cell head")
-    p.add_argument("--no-augment", action="store_true",
-                   help="turn off colour jitter, grayscale, channel dropping and channel shift")
+    p.add_argument(
+        "--uniform-share", type=float, default=0.5, help="share of puzzles shuffled uniformly, for the cell head"
+    )
+    p.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="turn off colour jitter, grayscale, channel dropping and channel shift",
+    )
     p.add_argument("--jitter", type=float, default=1.0, help="colour jitter strength")
     p.add_argument("--gray-prob", type=float, default=0.3)
     p.add_argument("--channel-drop-prob", type=float, default=0.1)
     p.add_argument("--channel-shift", type=int, default=1)
     p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
+    p.add_argument("--dim", type=int, default=256, help="tile feature size")
+    p.add_argument("--hidden", type=int, default=512, help="hidden units of each head")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--threads", type=int, default=0)
@@ -61,6 +67,8 @@ def task_config(args: argparse.Namespace) -> JigsawConfig:
         channel_drop_prob=args.channel_drop_prob,
         channel_shift=args.channel_shift,
         widths=tuple(args.widths),
+        dim=args.dim,
+        hidden=args.hidden,
         val_images=args.val_images,
         limit=args.limit,
     )

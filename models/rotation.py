@@ -1,0 +1,109 @@
+"""Rotation prediction (Gidaris, Singh and Komodakis, ICLR 2018) and attention maps
+(Zagoruyko and Komodakis, ICLR 2017): pure numpy pre/post-processing.
+
+Angle convention everywhere: ``angle`` is how far an image is rotated counter-clockwise from
+upright, as PIL's ``Image.rotate(angle)``; ``rotate(img, -angle)`` makes it upright again.
+"""
+
+import numpy as np
+from PIL import Image
+
+from models.errors import BadParameterError
+from models.resample import bilinear
+
+ANGLES = (0, 90, 180, 270)
+IMAGE_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # ImageNet statistics
+IMAGE_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+NET_MULTIPLE = 8
+MAX_LONG_OVER_SHORT = 3
+
+
+def check_angle(angle: int) -> int:
+    if angle % 90 != 0:
+        raise BadParameterError(f"angle must be a multiple of 90 degrees, got {angle}")
+    return int(angle) % 360
+
+
+def rotate(img: np.ndarray, angle: int) -> np.ndarray:
+    """(H, W, ...) -> rotated counter-clockwise by angle (a multiple of 90), no interpolation."""
+    return np.rot90(img, k=check_angle(angle) // 90, axes=(0, 1))
+
+
+def rotations(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, S, S, C) square images -> (4B, S, S, C) all four rotations, labels (4B,) in 0..3.
+
+    Image b at angle k sits at index 4b + k, so every rotation of an image shares a batch.
+    """
+    out = np.stack([np.rot90(batch, k=k, axes=(1, 2)) for k in range(4)], axis=1)
+    labels = np.tile(np.arange(4), len(batch))
+    return out.reshape(-1, *batch.shape[1:]), labels
+
+
+def network_size(width: int, height: int, short_side: int) -> tuple[int, int]:
+    """(w, h) the network runs at: shorter side short_side, multiples of 8, long side at most 3x."""
+    scale = short_side / min(width, height)
+    w = min(round(width * scale), MAX_LONG_OVER_SHORT * short_side)
+    h = min(round(height * scale), MAX_LONG_OVER_SHORT * short_side)
+    return (max(NET_MULTIPLE, round(w / NET_MULTIPLE) * NET_MULTIPLE),
+            max(NET_MULTIPLE, round(h / NET_MULTIPLE) * NET_MULTIPLE))
+
+
+def normalise(rgb8: np.ndarray) -> np.ndarray:
+    """(..., H, W, 3) uint8 -> (..., 3, H, W) float32 standardised with ImageNet statistics."""
+    x = (np.asarray(rgb8, dtype=np.float32) / 255.0 - IMAGE_MEAN) / IMAGE_STD
+    return np.moveaxis(x, -1, -3).astype(np.float32)
+
+
+def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
+    """Photo (H, W, 3) uint8 -> (1, 3, h, w) network input at serving size (aspect kept)."""
+    h, w = rgb8.shape[:2]
+    size = network_size(w, h, short_side)
+    return normalise(np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BILINEAR)))[None]
+
+
+def combine_rotations(logits_by_angle: np.ndarray) -> np.ndarray:
+    """(4, 4) logits of the input turned by a further 0, 90, 180, 270 -> (4,) probabilities.
+
+    Row j comes from the input rotated a further 90j degrees, whose true class is (k + j) mod 4
+    if the input's is k; averaging the four views' log-probabilities is a cheap ensemble.
+    """
+    z = np.asarray(logits_by_angle, dtype=np.float64)
+    logp = z - z.max(1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(1, keepdims=True))
+    joint = np.array([sum(logp[j, (k + j) % 4] for j in range(4)) for k in range(4)]) / 4
+    p = np.exp(joint - joint.max())
+    return (p / p.sum()).astype(np.float32)
+
+
+def attention_map(activation: np.ndarray, p: float = 2.0) -> np.ndarray:
+    """(C, h, w) activations of one block -> (h, w) sum over channels of |a|^p, scaled to [0, 1]."""
+    if not np.isfinite(p) or p <= 0 or p > 8:
+        raise BadParameterError(f"p must be in (0, 8], got {p}")
+    a = (np.abs(np.asarray(activation, dtype=np.float64)) ** p).sum(0)
+    return normalise_map(a)
+
+
+def normalise_map(a: np.ndarray) -> np.ndarray:
+    """Min-max scale a map to [0, 1] (a constant map becomes all zeros)."""
+    a = np.asarray(a, dtype=np.float64)
+    span = a.max() - a.min()
+    return ((a - a.min()) / span if span > 0 else np.zeros_like(a)).astype(np.float32)
+
+
+def heat_colours(m: np.ndarray) -> np.ndarray:
+    """(H, W) in [0, 1] -> (H, W, 3) float colours from dark blue through red to yellow."""
+    stops = np.array([[0.0, 0.0, 0.3], [0.0, 0.2, 1.0], [0.9, 0.1, 0.1], [1.0, 1.0, 0.2]], np.float32)
+    x = np.clip(m, 0, 1) * (len(stops) - 1)
+    i = np.minimum(np.floor(x).astype(int), len(stops) - 2)
+    f = (x - i)[..., None]
+    return stops[i] * (1 - f) + stops[i + 1] * f
+
+
+def overlay(rgb8: np.ndarray, attention: np.ndarray, opacity: float = 0.5) -> np.ndarray:
+    """Blend a normalised (h, w) attention map, upsampled to the photo, over it: (H, W, 3) uint8."""
+    if not 0.0 <= opacity <= 1.0:
+        raise BadParameterError(f"opacity must be in [0, 1], got {opacity}")
+    H, W = rgb8.shape[:2]
+    heat = heat_colours(bilinear(attention, H, W)) * 255.0
+    out = rgb8.astype(np.float32) * (1 - opacity) + heat * opacity
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)

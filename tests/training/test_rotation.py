@@ -1,0 +1,78 @@
+import argparse
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from models.rotation import rotate
+from models.rotation_model import RotationModel
+from training.export_rotation import run as export_run
+from training.loop import LoopConfig, train
+from training.rotation import RotationConfig, RotationTask
+from tests.imagecorpus import photo
+
+
+@pytest.fixture(scope="module")
+def tiny_rotation(tmp_path_factory, datasets_dir):
+    """A rotation run of a few steps on a few photos, exported to ONNX with its card."""
+    root = tmp_path_factory.mktemp("rotation")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PRETEXT_CACHE_DIR", str(root / "cache"))
+    from models.settings import get_settings
+
+    get_settings.cache_clear()
+    task = RotationTask(RotationConfig(size=32, imagenette_size=40, limit=32, val_images=16))
+    run_dir = root / "run"
+    train(task, LoopConfig(steps=30, batch_size=32, lr=3e-3, warmup_steps=3, log_every=1,
+                           validate_every=15, checkpoint_every=15), run_dir)
+    args = argparse.Namespace(run=run_dir, out_dir=root / "models", serve_short_side=32, metrics=None)
+    assert export_run(args) == 0
+    yield task, run_dir, root / "models"
+    mp.undo()
+    get_settings.cache_clear()
+
+
+def test_batches_put_four_rotations_of_each_photo_together(tiny_rotation):
+    task, _, _ = tiny_rotation
+    x, y = task.batch(np.random.default_rng(0), 0, 16)
+    assert x.shape == (16, 3, 32, 32) and y.tolist() == [0, 1, 2, 3] * 4
+    torch.testing.assert_close(x[1], torch.rot90(x[0], 1, dims=(1, 2)))
+
+
+def test_loss_falls_on_a_fixed_batch(tiny_rotation):
+    task, run_dir, _ = tiny_rotation
+    assert any(json.loads(r)["kind"] == "val" for r in (run_dir / "metrics.jsonl").read_text().splitlines())
+    torch.manual_seed(0)
+    model = task.make_model()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    batch = task.batch(np.random.default_rng(1), 0, 32)
+    losses = []
+    for _ in range(15):
+        loss, _ = task.loss(model, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
+
+
+def test_export_parity_and_card(tiny_rotation):
+    _, _, models = tiny_rotation
+    card = json.loads((models / "rotation.json").read_text())
+    assert card["parity_max_abs_diff"] < 1e-3
+    assert card["angles"] == [0, 90, 180, 270] and len(card["sha256"]) == 64
+
+
+def test_predicted_angle_follows_the_input_counter_clockwise(tiny_rotation):
+    _, _, models = tiny_rotation
+    model = RotationModel(root=models, device="cpu")
+    img = photo(32, 32, seed=4)  # already at the network's size, so no resampling differs
+    base = model.predict(img)
+    for angle in (90, 180, 270):
+        turned = model.predict(rotate(img, angle))
+        for k in (0, 90, 180, 270):
+            assert turned.probabilities[str((k + angle) % 360)] == pytest.approx(base.probabilities[str(k)],
+                                                                                 abs=1e-4)
+    assert [m.shape for m in base.attention] == [(16, 16), (8, 8), (4, 4), (4, 4)]
+    assert all(0.0 <= m.min() and m.max() <= 1.0 for m in base.attention)

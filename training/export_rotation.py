@@ -1,0 +1,79 @@
+"""``pretext export rotation``: checkpoint -> ONNX with logits and attention maps, plus card."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from models.cards import models_dir, write_card
+from models.rotation import ANGLES, IMAGE_MEAN, IMAGE_STD
+from models.rotation_model import INPUT_NAMES, OUTPUT_NAMES
+from training.export_onnx import export, parity
+from training.nets import count_macs
+from training.rotation import RotationNet, RotationWithAttention
+
+PARITY_TOLERANCE = 1e-3
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", type=Path, default=Path("runs/rotation"))
+    p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
+    p.add_argument("--serve-short-side", type=int, default=None, help="default: the training size")
+    p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
+
+
+def export_net(net: RotationNet, path: Path) -> float:
+    """Export with dynamic batch/height/width; returns the parity error at another size."""
+    wrapped = RotationWithAttention(net.eval())
+    axes = {"image": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}}
+    axes.update({name: {0: "batch", 1: f"h{i}", 2: f"w{i}"} for i, name in enumerate(OUTPUT_NAMES[1:])})
+    export(wrapped, (torch.zeros(1, 3, 64, 64), torch.tensor([2.0])), path, list(INPUT_NAMES), OUTPUT_NAMES, axes)
+    gen = torch.Generator().manual_seed(0)
+    return parity(wrapped, path, (torch.randn(3, 3, 80, 120, generator=gen), torch.tensor([1.5])))
+
+
+def run(args: argparse.Namespace) -> int:
+    ck = torch.load(args.run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    net = RotationNet()
+    net.load_state_dict(ck["model"])
+    out_dir = args.out_dir or models_dir()
+    path = out_dir / "rotation.onnx"
+    diff = export_net(net, path)
+    if diff > PARITY_TOLERANCE:
+        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
+        return 1
+    summary_path = args.run / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    cfg = ck["task"]["config"]
+    card = {
+        "name": "rotation",
+        "task": "rotation",
+        "version": f"rotation-step{ck['step']}",
+        "paper": "Gidaris, Singh, Komodakis. Unsupervised Representation Learning by Predicting "
+        "Image Rotations. ICLR 2018; attention maps after Zagoruyko and Komodakis, ICLR 2017",
+        "angles": list(ANGLES),
+        "inputs": {
+            "image": "float32 (B, 3, H, W): RGB/255 standardised by mean and std; H, W multiples of 8",
+            "p": "float32 (1,): exponent of the attention maps, sum over channels of |a|^p",
+        },
+        "outputs": {
+            "logits": "float32 (B, 4): rotation classes 0, 90, 180, 270 degrees counter-clockwise",
+            **{name: f"float32 (B, H/{2 ** min(i + 1, 3)}, W/{2 ** min(i + 1, 3)}): block {i + 1}"
+               for i, name in enumerate(OUTPUT_NAMES[1:])},
+        },
+        "mean": IMAGE_MEAN.tolist(),
+        "std": IMAGE_STD.tolist(),
+        "serve_short_side": args.serve_short_side or cfg["size"],
+        "default_p": 2.0,
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "macs_at_256": count_macs(net, (1, 3, 256, 256)),
+        "parity_max_abs_diff": diff,
+        "training": {"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
+                     "loop": ck.get("config"), "steps": ck["step"], **summary},
+        "metrics": json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
+    }
+    card_file = write_card(card, path)
+    print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff}))
+    return 0

@@ -1,0 +1,114 @@
+"""Rotation prediction (Gidaris, Singh and Komodakis, ICLR 2018) as a pretext task.
+
+Input: an image turned by 0, 90, 180 or 270 degrees (all four in the same batch, by flips and
+transposes, no interpolation); label: which of the four; loss: cross-entropy.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.rotation import normalise, rotations
+from training.colorization import random_crops
+from training.datasets import ZipSplit
+from training.nets import Trunk
+
+WIDTHS = (32, 64, 128, 160)
+
+
+class RotationNet(nn.Module):
+    """RGB (B, 3, H, W) -> rotation logits (B, 4): the shared trunk, global average pool, linear."""
+
+    def __init__(self, widths: tuple[int, ...] = WIDTHS, dropout: float = 0.2) -> None:
+        super().__init__()
+        self.trunk = Trunk(3, widths)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(widths[-1], 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x).mean(dim=(2, 3)))
+
+
+class RotationWithAttention(nn.Module):
+    """Export wrapper: (image, p) -> (logits, attention of blocks 1..4 as sum_c |a|^p).
+
+    p is a graph input, so serving picks the exponent without re-exporting.
+    """
+
+    def __init__(self, net: RotationNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, p: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        feats = self.net.trunk.forward_blocks(x)
+        logits = self.net.head(feats[-1].mean(dim=(2, 3)))
+        maps = [f.abs().pow(p).sum(1) for f in feats]  # each (B, h_i, w_i)
+        return (logits, *maps)
+
+
+@dataclass
+class RotationConfig:
+    size: int = 64  # network input side during training
+    imagenette_size: int = 80  # imagenette cached at this side; random size x size crops
+    tiny_share: float = 0.5
+    val_images: int = 500
+    limit: int | None = None
+
+
+class RotationTask:
+    """Data, model and loss of one rotation training run."""
+
+    def __init__(self, cfg: RotationConfig) -> None:
+        self.cfg = cfg
+        self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
+        self.tiny = ZipSplit("tinyimagenet-train").cached(64, cfg.limit)
+        self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
+
+    def make_model(self) -> nn.Module:
+        return RotationNet()
+
+    def images(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n upright training crops (n, size, size, 3) uint8 with random flips."""
+        cfg = self.cfg
+        n_tiny = round(n * cfg.tiny_share) if cfg.size <= 64 else 0
+        parts = []
+        if n_tiny:
+            parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.size, rng))
+        if n - n_tiny:
+            idx = rng.integers(0, len(self.imagenette), n - n_tiny)
+            parts.append(random_crops(self.imagenette, idx, cfg.size, rng))
+        return np.concatenate(parts)
+
+    def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
+        # ``size`` counts rotated images, as the paper's batches do: size/4 photos x 4 angles.
+        x, y = rotations(self.images(rng, max(1, size // 4)))
+        return torch.from_numpy(normalise(x)), torch.from_numpy(y)
+
+    def loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
+        x, y = batch
+        device = next(model.parameters()).device
+        logits = model(x.to(device))
+        y = y.to(device)
+        acc = (logits.argmax(1) == y).float().mean()
+        return F.cross_entropy(logits, y), {"accuracy": float(acc)}
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Accuracy on centre crops of imagenette-val in all four rotations."""
+        n = min(self.cfg.val_images, len(self.val))
+        off = (self.val.shape[1] - self.cfg.size) // 2
+        correct = total = 0
+        device = next(model.parameters()).device
+        for start in range(0, n, 64):
+            crops = np.asarray(self.val[start : min(n, start + 64), off : off + self.cfg.size,
+                                        off : off + self.cfg.size])
+            x, y = rotations(crops)
+            pred = model(torch.from_numpy(normalise(x)).to(device)).argmax(1).cpu().numpy()
+            correct += int((pred == y).sum())
+            total += len(y)
+        return {"val_accuracy": correct / max(total, 1)}
+
+    def state(self) -> dict[str, Any]:
+        return {"config": vars(self.cfg)}
