@@ -7,10 +7,10 @@ import torch
 
 from models.rotation import rotate
 from models.rotation_model import RotationModel
+from tests.imagecorpus import photo
 from training.export_rotation import run as export_run
 from training.loop import LoopConfig, train
 from training.rotation import RotationConfig, RotationTask
-from tests.imagecorpus import photo
 
 
 @pytest.fixture(scope="module")
@@ -75,4 +75,4 @@ def test_predicted_angle_follows_the_input_counter_clockwise(tiny_rotation):
             assert turned.probabilities[str((k + angle) % 360)] == pytest.approx(base.probabilities[str(k)],
                                                                                  abs=1e-4)
     assert [m.shape for m in base.attention] == [(16, 16), (8, 8), (4, 4), (4, 4)]
-    assert all(0.0 <= m.min() and m.max() <= 1.0 for m in base.attention)
+    assert all(m.min() >= 0.0 and m.max() <= 1.0 for m in base.attention)
