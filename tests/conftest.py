@@ -5,6 +5,15 @@ from pathlib import Path
 import pytest
 
 from models.settings import get_settings
+from tests.service_fixtures import (  # noqa: F401  (fixtures of the app and worker tests)
+    api,
+    celery_client,
+    job_store,
+    redis_server,
+    service_settings,
+    tiny_models_dir,
+    worker,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

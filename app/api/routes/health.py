@@ -1,0 +1,59 @@
+"""Operations: liveness, readiness (Redis and a worker answer), Prometheus metrics."""
+
+from typing import Any
+
+import anyio
+import redis
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from app.api.deps import SettingsDep
+from app.metrics import JobSnapshot, render
+from worker.queues import KINDS, queue_name
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
+    """200 when Redis answers and at least one worker answers a ping in time, else 503."""
+    store, celery = request.app.state.store, request.app.state.celery
+    checks: dict[str, Any] = {"redis": "not configured", "workers": []}
+    if store is not None:
+        try:
+            with anyio.fail_after(settings.ready_timeout_s + settings.redis_timeout_s):
+                await store.client.ping()
+            checks["redis"] = "ok"
+        except (redis.RedisError, OSError, TimeoutError) as exc:
+            checks["redis"] = f"unreachable ({type(exc).__name__})"
+    if checks["redis"] == "ok":
+        replies = await anyio.to_thread.run_sync(
+            lambda: celery.control.ping(timeout=settings.ready_timeout_s, limit=1) or []
+        )
+        checks["workers"] = sorted(name for reply in replies for name in reply)
+    ready = checks["redis"] == "ok" and bool(checks["workers"])
+    if not ready:
+        detail = "Redis is unreachable" if checks["redis"] != "ok" else "no worker answered a ping"
+        return JSONResponse({"detail": detail, **checks}, status_code=503)
+    return JSONResponse({"status": "ready", **checks})
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Prometheus text format; job figures are left out when Redis is unreachable."""
+    store = request.app.state.store
+    snapshot = None
+    if store is not None:
+        try:
+            queues = tuple(queue_name(k) for k in KINDS)
+            snapshot = JobSnapshot(await store.job_counts(), await store.queue_lengths(queues))
+        except redis.RedisError:
+            snapshot = None
+    return Response(render(request.app.state.metrics, snapshot), media_type=CONTENT_TYPE_LATEST)

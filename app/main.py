@@ -1,0 +1,53 @@
+"""The FastAPI application factory (``uvicorn app.main:create_app --factory``)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from app.api.errors import install_error_handlers
+from app.api.main import api_router
+from app.api.routes import health
+from app.api.schemas import API_PREFIX
+from app.metrics import HttpMetrics
+from app.middleware import BodyLimitMiddleware, MetricsMiddleware
+from app.services.jobs import AsyncJobStore
+from models.settings import Settings, get_settings
+from worker.config import make_celery
+
+MULTIPART_SLACK = 64 * 1024  # room for the multipart framing and the small form fields
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app for ``settings`` (default: from the environment); Redis connects in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = None
+        if settings.redis_url:
+            client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
+                                             socket_connect_timeout=settings.redis_timeout_s)
+        app.state.store = AsyncJobStore(client, settings.job_ttl_s) if client is not None else None
+        app.state.celery = make_celery(settings) if settings.redis_url else None
+        try:
+            yield
+        finally:
+            if client is not None:
+                await client.aclose()
+            if app.state.celery is not None:
+                app.state.celery.close()
+
+    app = FastAPI(title="pretext-lab", summary="What self-supervised pretext tasks teach a network",
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = HttpMetrics()
+    app.state.store = None
+    app.state.celery = None
+    install_error_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_SLACK)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts the 413s too
+    return app

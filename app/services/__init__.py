@@ -1,0 +1,1 @@
+"""What the routes do, kept out of the routes: job store, uploads, submission, colorization helpers."""

@@ -1,0 +1,96 @@
+"""Liveness, readiness, metrics, model cards, and 503s when Redis, the queue or the model is missing."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from models.settings import Settings
+from pretext.serve import free_port
+from tests.imagecorpus import good_files
+from tests.service_fixtures import image_field, run_redis
+from worker.config import make_celery
+from worker.store import JobStore, from_fields
+
+pytestmark = pytest.mark.slow
+
+
+def test_healthz_and_readyz_with_a_worker(api):
+    assert api.get("/healthz").json() == {"status": "ok"}
+    ready = api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["redis"] == "ok"
+    assert any(name.startswith("session@") for name in ready.json()["workers"])
+
+
+def test_readyz_is_503_when_no_worker_answers(tmp_path, tiny_models_dir):
+    server = run_redis(tmp_path / "redis")
+    try:
+        settings = Settings(REDIS_URL=server.url, models_dir=tiny_models_dir, ready_timeout_s=0.5)
+        with TestClient(create_app(settings)) as client:
+            resp = client.get("/readyz")
+        assert resp.status_code == 503
+        assert resp.json()["detail"] == "no worker answered a ping" and resp.json()["workers"] == []
+    finally:
+        server.stop()
+
+
+def test_everything_needing_redis_is_503_when_redis_is_down(tiny_models_dir):
+    settings = Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", models_dir=tiny_models_dir,
+                        redis_timeout_s=1.0)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["detail"] == "Redis is unreachable"
+        resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+        assert resp.status_code == 503 and "Redis" in resp.json()["detail"]
+        assert client.get("/api/v1/jobs/0123456789abcdef0123456789abcdef").status_code == 503
+        assert client.get("/metrics").status_code == 200
+
+
+def test_a_job_whose_task_cannot_be_sent_is_503_and_marked_failed(tmp_path, tiny_models_dir):
+    server = run_redis(tmp_path / "redis")
+    try:
+        settings = Settings(REDIS_URL=server.url, models_dir=tiny_models_dir)
+        with TestClient(create_app(settings)) as client:
+            # A real Celery client whose broker is gone, while the job store is up.
+            dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+            client.app.state.celery = make_celery(dead)
+            resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+        assert resp.status_code == 503 and "queue" in resp.json()["detail"]
+        redis = server.client()
+        jobs = [from_fields(redis.hgetall(k)) for k in redis.scan_iter("pretext:job:*") if b":blob:" not in k]
+        assert [(j.status, j.kind) for j in jobs] == [("failed", "colorize")]
+        assert "never queued" in jobs[0].error
+        assert JobStore(redis, 60).blob(jobs[0].id, "input") == good_files()["rgb.jpg"]
+    finally:
+        server.stop()
+
+
+def test_a_missing_model_is_503_with_a_clear_detail(tmp_path, service_settings):
+    settings = service_settings.model_copy(update={"models_dir": tmp_path / "empty"})
+    with TestClient(create_app(settings)) as client:
+        resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+        assert resp.status_code == 503
+        assert "colorization model is not installed" in resp.json()["detail"]
+        assert client.get("/api/v1/models").json() == {"data": [], "count": 0}
+
+
+def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api):
+    cards = api.get("/api/v1/models").json()
+    assert cards["count"] == 1
+    card = cards["data"][0]
+    assert card["name"] == "colorization" and card["available"] is True
+    assert "bin_centres" not in card
+    full = api.get("/api/v1/models", params={"full": True}).json()["data"][0]
+    assert len(full["bin_centres"]) == full["num_bins"]
+
+
+def test_metrics_count_requests_by_route_and_jobs_by_kind_and_status(api):
+    api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(good_files()["rgb.jpg"]))
+    api.get("/api/v1/jobs/0123456789abcdef0123456789abcdef")
+    text = api.get("/metrics").text
+    assert 'pretext_http_requests_total{method="POST",route="/api/v1/colorize",status="200"}' in text
+    assert 'route="/api/v1/jobs/{job_id}",status="404"' in text
+    assert "pretext_http_request_duration_seconds_bucket" in text
+    assert 'pretext_jobs_total{kind="colorize",status="succeeded"}' in text
+    assert 'pretext_queue_length{queue="jigsaw"}' in text

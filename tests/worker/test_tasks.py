@@ -1,0 +1,74 @@
+"""The job tasks in a real worker: results, domain errors (failed, not retried), configuration."""
+
+import pytest
+
+from models.settings import Settings
+from tests.imagecorpus import bad_files, good_files
+from tests.service_fixtures import wait_for_job
+from worker.config import celery_config
+from worker.queues import KINDS, task_name
+from worker.tasks import task_modules
+
+pytestmark = pytest.mark.slow
+
+
+def send(celery, job_id: str, kind: str = "colorize") -> None:
+    celery.send_task(task_name(kind), args=[job_id], task_id=job_id)
+
+
+def test_a_colorize_job_stores_its_png_and_distribution(worker, job_store, celery_client):
+    job = job_store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
+    send(celery_client, job.id)
+    done = wait_for_job(job_store, job.id, 60)
+    assert done.status == "succeeded", done.error
+    assert done.attempts == 1 and done.worker.startswith("session@")
+    assert job_store.blob(job.id, "result").startswith(b"\x89PNG")
+    q, h, w = done.result["distribution"]["shape"]
+    assert len(job_store.blob(job.id, "distribution")) == q * h * w * 2
+    assert celery_client.AsyncResult(job.id).get(timeout=30) == {"status": "succeeded"}
+
+
+def test_a_domain_error_fails_the_job_once_and_the_worker_carries_on(worker, job_store, celery_client):
+    bad = job_store.create("colorize", {"temperature": 0.38}, {"input": bad_files()["truncated.jpg"]})
+    send(celery_client, bad.id)
+    failed = wait_for_job(job_store, bad.id, 60)
+    assert failed.status == "failed" and "truncated" in failed.error
+    assert failed.attempts == 1  # not retried
+    assert celery_client.AsyncResult(bad.id).get(timeout=30) == {"status": "failed"}
+
+    good = job_store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
+    send(celery_client, good.id)
+    assert wait_for_job(job_store, good.id, 60).status == "succeeded"
+
+
+def test_a_bad_temperature_that_slipped_past_the_api_fails_clearly(worker, job_store, celery_client):
+    job = job_store.create("colorize", {"temperature": 42}, {"input": good_files()["rgb.jpg"]})
+    send(celery_client, job.id)
+    failed = wait_for_job(job_store, job.id, 60)
+    assert failed.status == "failed" and "temperature" in failed.error
+
+
+def test_a_job_that_expired_is_skipped(worker, celery_client):
+    job_id = "f" * 32
+    send(celery_client, job_id)
+    assert celery_client.AsyncResult(job_id).get(timeout=30) == {"status": "missing"}
+
+
+def test_a_finished_job_delivered_again_is_not_run_twice(worker, job_store, celery_client):
+    job = job_store.create("colorize", {}, {"input": good_files()["rgb.jpg"]})
+    send(celery_client, job.id)
+    first = wait_for_job(job_store, job.id, 60)
+    celery_client.send_task(task_name("colorize"), args=[job.id], task_id="again-" + job.id)
+    assert celery_client.AsyncResult("again-" + job.id).get(timeout=30)["duplicate"] is True
+    assert job_store.get(job.id).updated_at == first.updated_at
+
+
+def test_every_kind_has_a_declared_queue_and_a_route():
+    config = celery_config(Settings(REDIS_URL="redis://127.0.0.1:1/0", broker_visibility_timeout_s=7))
+    assert [q.name for q in config["task_queues"]] == list(KINDS) == ["colorize", "jigsaw", "rotation"]
+    assert config["task_create_missing_queues"] is False
+    assert config["task_routes"][task_name("colorize")] == {"queue": "colorize"}
+    assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
+    assert config["worker_prefetch_multiplier"] == 1
+    assert config["broker_transport_options"]["visibility_timeout"] == 7
+    assert "worker.tasks.colorize" in task_modules()
