@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from models.cards import models_dir, write_card
 from models.colorization import AB_SCALE
@@ -16,6 +17,25 @@ from training.export_onnx import export, parity
 from training.nets import ColorizationNet, count_macs
 
 PARITY_TOLERANCE = 1e-3
+
+
+class PriorCorrected(nn.Module):
+    """Logits minus alpha * log(rebalancing weight): undoes part of the tilt towards rare colours.
+
+    Training with per-pixel weights w(q*) makes the optimal prediction proportional to the true
+    posterior times w, so subtracting alpha * log w moves it back towards the posterior; alpha = 0
+    keeps the rebalanced prediction, alpha = 1 recovers the unweighted one. Baked into the graph,
+    every consumer (annealed mean, the page's distribution plot) sees the same distribution.
+    """
+
+    def __init__(self, net: nn.Module, weights: np.ndarray, alpha: float) -> None:
+        super().__init__()
+        self.net = net
+        offset = alpha * np.log(np.asarray(weights, dtype=np.float32))
+        self.register_buffer("offset", torch.from_numpy(offset.astype(np.float32)).view(1, -1, 1, 1))
+
+    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        return self.net(l_norm) - self.offset
 
 
 def load_checkpoint(run_dir: Path) -> tuple[ColorizationNet, dict[str, Any]]:
@@ -27,7 +47,8 @@ def load_checkpoint(run_dir: Path) -> tuple[ColorizationNet, dict[str, Any]]:
     return model.eval(), ck
 
 
-def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: str) -> dict[str, Any]:
+def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: str,
+               default_temperature: float = ANNEALED_T) -> dict[str, Any]:
     task = ck["task"]
     kind = task["config"]["kind"]
     summary_path = run_dir / "summary.json"
@@ -48,7 +69,7 @@ def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: s
             )
         },
         "serve_short_side": serve_short_side,
-        "default_temperature": ANNEALED_T,
+        "default_temperature": default_temperature,
         "bin_centres": task["centres"],
         "num_bins": len(task["centres"]),
         "prior": task.get("prior"),
@@ -75,6 +96,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default=None, help="default: colorization, or colorization-regression")
     p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
     p.add_argument("--serve-short-side", type=int, default=128)
+    p.add_argument("--default-temperature", type=float, default=ANNEALED_T)
+    p.add_argument("--prior-correction", type=float, default=0.0,
+                   help="alpha: subtract alpha * log(rebalancing weight) from the logits (classification)")
     p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
 
 
@@ -84,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or ("colorization" if kind == "classification" else "colorization-regression")
     out_dir = args.out_dir or models_dir()
     path = out_dir / f"{name}.onnx"
+    alpha = getattr(args, "prior_correction", 0.0) if kind == "classification" else 0.0
+    if alpha:
+        model = PriorCorrected(model, np.asarray(ck["task"]["weights"]), alpha).eval()
     export(
         model,
         torch.zeros(1, 1, 64, 96),
@@ -98,8 +125,12 @@ def run(args: argparse.Namespace) -> int:
     if diff > PARITY_TOLERANCE:
         print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
         return 1
-    card = build_card(ck, args.run, args.serve_short_side, name)
+    card = build_card(ck, args.run, args.serve_short_side, name,
+                      getattr(args, "default_temperature", ANNEALED_T))
     card["parity_max_abs_diff"] = diff
+    card["prior_correction"] = alpha
+    if alpha:
+        card["outputs"]["out"] += f", already minus {alpha} * log(rebalancing weight of the bin)"
     if args.metrics and args.metrics.is_file():
         card["metrics"] = json.loads(args.metrics.read_text())
     card_file = write_card(card, path)

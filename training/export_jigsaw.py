@@ -117,18 +117,23 @@ def build_card(ck: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     }
 
 
+def export_net(model: JigsawNet, path: Path, tile: int) -> float:
+    """Export ``model`` with a dynamic batch axis; the parity error, RuntimeError above tolerance."""
+    axes = {name: {0: "batch"} for name in (INPUT_NAME, *OUTPUT_NAMES)}
+    export(model.eval(), torch.zeros(2, N_TILES, 3, tile, tile), path, INPUT_NAME, OUTPUT_NAMES, axes, OPSET)
+    # Parity at another batch than the export's example proves the batch axis is dynamic.
+    gen = torch.Generator().manual_seed(0)
+    diff = parity(model, path, torch.randn(5, N_TILES, 3, tile, tile, generator=gen))
+    if not diff <= PARITY_TOLERANCE:
+        raise RuntimeError(f"parity check failed: max |onnx - torch| = {diff}")
+    return diff
+
+
 def export_run(run_dir: Path, out_dir: Path, metrics: Path | None = None) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
-    t = config_from_state(ck["task"]).tile
     path = out_dir / f"{MODEL_NAME}.onnx"
-    axes = {name: {0: "batch"} for name in (INPUT_NAME, *OUTPUT_NAMES)}
-    export(model, torch.zeros(2, N_TILES, 3, t, t), path, INPUT_NAME, OUTPUT_NAMES, axes, OPSET)
-    # Parity at another batch than the export's example proves the batch axis is dynamic.
-    gen = torch.Generator().manual_seed(0)
-    diff = parity(model, path, torch.randn(5, N_TILES, 3, t, t, generator=gen))
-    if not diff <= PARITY_TOLERANCE:
-        raise RuntimeError(f"parity check failed: max |onnx - torch| = {diff}")
+    diff = export_net(model, path, config_from_state(ck["task"]).tile)
     card = build_card(ck, run_dir)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -34,23 +35,13 @@ def export_net(net: RotationNet, path: Path) -> float:
     return parity(wrapped, path, (torch.randn(3, 3, 80, 120, generator=gen), torch.tensor([1.5])))
 
 
-def run(args: argparse.Namespace) -> int:
-    ck = torch.load(args.run / "checkpoint.pt", map_location="cpu", weights_only=False)
-    net = RotationNet()
-    net.load_state_dict(ck["model"])
-    out_dir = args.out_dir or models_dir()
-    path = out_dir / "rotation.onnx"
-    diff = export_net(net, path)
-    if diff > PARITY_TOLERANCE:
-        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
-        return 1
-    summary_path = args.run / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    cfg = ck["task"]["config"]
-    card = {
+def build_card(net: RotationNet, *, version: str, serve_short_side: int, parity_diff: float,
+               training: dict[str, Any], metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model card of an exported rotation network (``write_card`` adds the file and its hash)."""
+    return {
         "name": "rotation",
         "task": "rotation",
-        "version": f"rotation-step{ck['step']}",
+        "version": version,
         "paper": "Gidaris, Singh, Komodakis. Unsupervised Representation Learning by Predicting "
         "Image Rotations. ICLR 2018; attention maps after Zagoruyko and Komodakis, ICLR 2017",
         "angles": list(ANGLES),
@@ -65,15 +56,38 @@ def run(args: argparse.Namespace) -> int:
         },
         "mean": IMAGE_MEAN.tolist(),
         "std": IMAGE_STD.tolist(),
-        "serve_short_side": args.serve_short_side or cfg["size"],
+        "serve_short_side": serve_short_side,
         "default_p": 2.0,
         "parameters": sum(p.numel() for p in net.parameters()),
         "macs_at_256": count_macs(net, (1, 3, 256, 256)),
-        "parity_max_abs_diff": diff,
-        "training": {"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
-                     "loop": ck.get("config"), "steps": ck["step"], **summary},
-        "metrics": json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
+        "parity_max_abs_diff": parity_diff,
+        "training": training,
+        "metrics": metrics or {},
     }
+
+
+def run(args: argparse.Namespace) -> int:
+    ck = torch.load(args.run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    net = RotationNet()
+    net.load_state_dict(ck["model"])
+    out_dir = args.out_dir or models_dir()
+    path = out_dir / "rotation.onnx"
+    diff = export_net(net, path)
+    if diff > PARITY_TOLERANCE:
+        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
+        return 1
+    summary_path = args.run / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    cfg = ck["task"]["config"]
+    card = build_card(
+        net,
+        version=f"rotation-step{ck['step']}",
+        serve_short_side=args.serve_short_side or cfg["size"],
+        parity_diff=diff,
+        training={"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
+                  "loop": ck.get("config"), "steps": ck["step"], **summary},
+        metrics=json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
+    )
     card_file = write_card(card, path)
     print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff}))
     return 0

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from models.color import rgb8_to_lab
-from models.colorization import decode_output, recolour
+from models.colorization import decode_output, gray_rgb8, recolour
 from models.colorizer import Colorizer
+from models.encoding import rebalance_weights, smooth_prior
 from training.datasets import ZipSplit
 from training.evaluate_colorization import Tally
 from training.metrics import colorfulness
@@ -24,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--sides", default="64,96,128,160,192")
     p.add_argument("--temperatures", default="0.2,0.3,0.38,0.5,1.0")
+    p.add_argument("--alphas", default="0", help="prior corrections: logits - alpha * log(rebalancing weight)")
     p.add_argument("--val-images", type=int, default=300)
     p.add_argument("--offset", type=int, default=1000, help="first val image (kept apart from the report's)")
     p.add_argument("--out", type=Path, default=Path("reports/colorization/sweep.json"))
@@ -35,25 +37,31 @@ def run(args: argparse.Namespace) -> int:
     idx = range(args.offset, min(len(split), args.offset + args.val_images))
     photos = [split.rgb(i) for i in idx]
     temps = [float(t) for t in args.temperatures.split(",")]
-    rows = []
+    alphas = [float(a) for a in args.alphas.split(",")]
+    log_w = np.log(rebalance_weights(smooth_prior(np.asarray(model.card["prior"]), model.spec.centres)))
+    gt_c = float(np.mean([colorfulness(r) for r in photos]))
+    gray = Tally()
+    for rgb in photos:
+        gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
+    rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]
     for side in (int(s) for s in args.sides.split(",")):
         object.__setattr__(model.spec, "serve_short_side", side)
-        tallies = {t: Tally() for t in temps}
+        tallies = {(a, t): Tally() for a in alphas for t in temps}
         for rgb in photos:
             gt_lab = rgb8_to_lab(rgb)
             out = model.network_output(rgb)
-            for t in temps:
-                tallies[t].add(recolour(rgb, decode_output(out, model.spec, t)), rgb, gt_lab)
-        gt_c = float(np.mean([colorfulness(r) for r in photos]))
-        for t in temps:
-            row = {"side": side, "temperature": t, **tallies[t].summary(model.spec.centres, gt_c)}
+            for a, t in tallies:
+                corrected = out - a * log_w[None, :, None, None]
+                tallies[a, t].add(recolour(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
+        for (a, t), tally in tallies.items():
+            row = {"side": side, "alpha": a, "temperature": t, **tally.summary(model.spec.centres, gt_c)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
-    print("| side | T | AuC raw | AuC rebalanced | colourfulness vs truth | PSNR |")
-    print("|---|---|---|---|---|---|")
+    print("| side | alpha | T | AuC raw | AuC rebalanced | colourfulness vs truth | PSNR |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['side']} | {r['temperature']} | {r['auc_raw']} | {r['auc_rebalanced']} | "
+        print(f"| {r['side']} | {r.get('alpha', '')} | {r['temperature']} | {r['auc_raw']} | {r['auc_rebalanced']} | "
               f"{r['colorfulness_vs_truth']} | {r['psnr_db']} |")
     return 0

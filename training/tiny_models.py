@@ -1,5 +1,6 @@
 """Tiny untrained models with real ONNX files and cards, for service tests and benchmarks."""
 
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -7,8 +8,11 @@ import torch
 from models.cards import write_card
 from models.encoding import ANNEALED_T
 from models.gamut import in_gamut_bins
+from models.jigsaw import permutation_set
 from training.export_onnx import export
 from training.nets import ColorizationNet
+
+UNTRAINED = "untrained, for tests and benchmarks only"
 
 
 def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
@@ -28,6 +32,49 @@ def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
         "default_temperature": ANNEALED_T,
         "bin_centres": centres.tolist(),
         "num_bins": len(centres),
-        "note": "untrained, for tests and benchmarks only",
+        "note": UNTRAINED,
     }
     return write_card(card, path)
+
+
+def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8),
+                tile: int = 16, cell: int = 19, set_size: int = 24) -> Path:
+    """Write jigsaw.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
+    from training.export_jigsaw import build_card, export_net
+    from training.jigsaw import JigsawConfig
+    from training.jigsaw_net import JigsawNet
+
+    cfg = JigsawConfig(tile=tile, cell=cell, set_size=set_size, widths=widths, dim=16, hidden=32)
+    perms = permutation_set(cfg.set_size, cfg.set_seed)
+    torch.manual_seed(seed)
+    model = JigsawNet(len(perms), cfg.widths, cfg.dim, cfg.hidden, cfg.dropout).eval()
+    path = out_dir / "jigsaw.onnx"
+    diff = export_net(model, path, cfg.tile)
+    config = {**asdict(cfg), "widths": list(cfg.widths)}
+    ck = {"task": {"config": config, "permutations": perms.tolist()}, "step": 0}
+    card = build_card(ck, out_dir / "no-run")
+    card.update(version=f"jigsaw-tiny-{'x'.join(map(str, widths))}-seed{seed}", parity_max_abs_diff=diff,
+                training={"config": config, "steps": 0}, note=UNTRAINED)
+    return write_card(card, path)
+
+
+def tiny_rotation(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
+                  widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
+    """Write rotation.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
+    from training.export_rotation import build_card, export_net
+    from training.rotation import RotationNet
+
+    torch.manual_seed(seed)
+    net = RotationNet(widths).eval()
+    path = out_dir / "rotation.onnx"
+    diff = export_net(net, path)
+    card = build_card(net, version=f"rotation-tiny-{'x'.join(map(str, widths))}-seed{seed}",
+                      serve_short_side=serve_short_side, parity_diff=diff,
+                      training={"config": {"widths": list(widths)}, "steps": 0})
+    card["note"] = UNTRAINED
+    return write_card(card, path)
+
+
+def tiny_models(out_dir: Path) -> list[Path]:
+    """All three tiny models in ``out_dir``: the paths of their cards."""
+    return [tiny_colorization(out_dir), tiny_jigsaw(out_dir), tiny_rotation(out_dir)]

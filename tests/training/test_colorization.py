@@ -7,7 +7,9 @@ import torch
 
 from models.colorizer import Colorizer
 from training.colorization import ColorizationConfig, ColorizationTask, pool_ab
+from training.export_colorization import PriorCorrected
 from training.export_colorization import run as export_run
+from training.nets import ColorizationNet
 from training.loop import LoopConfig, train
 
 
@@ -71,3 +73,14 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     result = colorizer.colorize(rgb, temperature=0.0)
     assert result.rgb8.shape == rgb.shape
     assert result.output.shape[1] == len(centres)
+
+
+def test_prior_correction_subtracts_scaled_log_weights():
+    torch.manual_seed(0)
+    net = ColorizationNet(5, widths=(4, 4, 4, 4)).eval()
+    weights = np.array([0.5, 1.0, 2.0, 4.0, 1.0], np.float32)
+    x = torch.randn(1, 1, 16, 16)
+    with torch.no_grad():
+        diff = net(x) - PriorCorrected(net, weights, 0.5)(x)
+    expected = 0.5 * np.log(weights)
+    np.testing.assert_allclose(diff[0, :, 0, 0].numpy(), expected, atol=1e-6)
