@@ -9,8 +9,8 @@ from models.colorizer import Colorizer
 from training.colorization import ColorizationConfig, ColorizationTask, pool_ab
 from training.export_colorization import PriorCorrected
 from training.export_colorization import run as export_run
-from training.nets import ColorizationNet
 from training.loop import LoopConfig, train
+from training.nets import ColorizationNet
 
 
 def tiny_task(centres, kind="classification"):
