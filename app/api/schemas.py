@@ -12,8 +12,11 @@ API_PREFIX = "/api/v1"
 class Links(BaseModel):
     self: str
     result: str | None = None
-    distribution: str | None = None
-    recolor: str | None = None
+    distribution: str | None = None  # colorize
+    recolor: str | None = None  # colorize
+    shuffled: str | None = None  # jigsaw: the puzzle as solved (the upload, or its server-side shuffle)
+    attention: str | None = None  # rotation: overlay of the requested block; /attention/{1..4} for others
+    attention_map: str | None = None  # rotation: the requested block's raw normalised map
 
 
 class JobAccepted(BaseModel):
@@ -43,9 +46,15 @@ def job_links(job: Job) -> Links:
     links = Links(self=base)
     if job.status == "succeeded":
         links.result = f"{base}/result"
-        if job.result and job.result.get("distribution"):
+        result = job.result or {}
+        if job.kind == "colorize" and result.get("distribution"):
             links.distribution = f"{base}/distribution"
             links.recolor = f"{base}/recolor"
+        elif job.kind == "jigsaw":
+            links.shuffled = f"{base}/shuffled"
+        elif job.kind == "rotation" and result.get("attention"):
+            links.attention = f"{base}/attention/{result.get('block', 3)}"
+            links.attention_map = f"{links.attention}/map"
     return links
 
 

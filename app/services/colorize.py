@@ -1,42 +1,17 @@
 """Colorization in the API process: the model's card, and re-decoding stored distributions (numpy only)."""
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.cards import card_path
+from app.services.cards import installed_card as installed_card  # re-exported: pretext.serve, bench
 from models.distribution import recolor, unpack
 from models.encoding import check_temperature
-from models.errors import ModelNotAvailableError
 from models.imageio import decode_image, encode_png
 from worker.errors import JobStateError
 from worker.store import Job
 
 MODEL = "colorization"
-EXPORT_HINT = "export one with `pretext export colorization`"
-
-
-@lru_cache(maxsize=8)
-def _read_card(path: Path, _mtime_ns: int) -> dict[str, Any]:
-    return json.loads(path.read_text())
-
-
-def installed_card(models_dir: Path, name: str = MODEL) -> dict[str, Any]:
-    """The card of an installed model (card and ONNX file present); ModelNotAvailableError otherwise."""
-    path = card_path(name, models_dir)
-    try:
-        card = _read_card(path, path.stat().st_mtime_ns)
-    except FileNotFoundError as exc:
-        raise ModelNotAvailableError(f"the {name} model is not installed (no {path}); {EXPORT_HINT}") from exc
-    except json.JSONDecodeError as exc:
-        raise ModelNotAvailableError(f"the {name} model card {path} is not valid JSON") from exc
-    onnx = models_dir / card.get("file", f"{name}.onnx")
-    if not onnx.is_file():
-        raise ModelNotAvailableError(f"the {name} model file is missing ({onnx}); {EXPORT_HINT}")
-    return card
 
 
 def distribution_meta(job: Job) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from worker.errors import JobNotFoundError
+from worker.errors import JobNotFoundError, JobStateError
 from worker.store import (
     STATS_KEY,
     Job,
@@ -89,3 +89,12 @@ class AsyncJobStore:
                 pipe.llen(q)
             lengths = await pipe.execute()
         return dict(zip(queues, lengths, strict=True))
+
+
+def succeeded_result(job: Job, kind: str, what: str) -> dict[str, Any]:
+    """The result of a succeeded job of ``kind``; JobStateError (409) naming ``what`` otherwise."""
+    if job.kind != kind:
+        raise JobStateError(f"job {job.id} is a {job.kind} job, not a {kind} job; it has no {what}")
+    if job.status != "succeeded" or not job.result:
+        raise JobStateError(f"job {job.id} is {job.status}; its {what} exists once it has succeeded")
+    return job.result

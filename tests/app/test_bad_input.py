@@ -58,7 +58,8 @@ def test_wait_out_of_bounds_is_422(api, wait):
 
 
 @pytest.mark.parametrize("job_id", ["0123456789abcdef0123456789abcdef", "not-a-job", "x" * 300])
-@pytest.mark.parametrize("suffix", ["", "/result", "/distribution", "/recolor?temperature=0.5"])
+@pytest.mark.parametrize("suffix", ["", "/result", "/distribution", "/recolor?temperature=0.5", "/shuffled",
+                                    "/attention/1", "/attention/2/map"])
 def test_unknown_jobs_are_404(api, job_id, suffix):
     resp = api.get(f"/api/v1/jobs/{job_id}{suffix}")
     assert resp.status_code == 404 and "no job" in resp.json()["detail"]

@@ -69,20 +69,25 @@ def test_a_job_whose_task_cannot_be_sent_is_503_and_marked_failed(tmp_path, tiny
 def test_a_missing_model_is_503_with_a_clear_detail(tmp_path, service_settings):
     settings = service_settings.model_copy(update={"models_dir": tmp_path / "empty"})
     with TestClient(create_app(settings)) as client:
-        resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
-        assert resp.status_code == 503
-        assert "colorization model is not installed" in resp.json()["detail"]
+        for kind, model in [("colorize", "colorization"), ("jigsaw", "jigsaw"), ("rotation", "rotation")]:
+            resp = client.post(f"/api/v1/{kind}", files=image_field(good_files()["rgb.jpg"]))
+            assert resp.status_code == 503
+            detail = resp.json()["detail"]
+            assert f"{model} model is not installed" in detail and f"pretext export {model}" in detail
         assert client.get("/api/v1/models").json() == {"data": [], "count": 0}
 
 
 def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api):
     cards = api.get("/api/v1/models").json()
-    assert cards["count"] == 1
-    card = cards["data"][0]
-    assert card["name"] == "colorization" and card["available"] is True
-    assert "bin_centres" not in card
-    full = api.get("/api/v1/models", params={"full": True}).json()["data"][0]
-    assert len(full["bin_centres"]) == full["num_bins"]
+    assert cards["count"] == 3
+    by_name = {card["name"]: card for card in cards["data"]}
+    assert sorted(by_name) == ["colorization", "jigsaw", "rotation"]
+    assert all(card["available"] is True for card in cards["data"])
+    assert "bin_centres" not in by_name["colorization"] and "permutations" not in by_name["jigsaw"]
+    assert by_name["rotation"]["angles"] == [0, 90, 180, 270]
+    full = {card["name"]: card for card in api.get("/api/v1/models", params={"full": True}).json()["data"]}
+    assert len(full["colorization"]["bin_centres"]) == full["colorization"]["num_bins"]
+    assert len(full["jigsaw"]["permutations"]) == full["jigsaw"]["permutation_set"]["size"]
 
 
 def test_metrics_count_requests_by_route_and_jobs_by_kind_and_status(api):

@@ -1,9 +1,10 @@
-"""The job tasks in a real worker: results, domain errors (failed, not retried), configuration."""
+"""The job tasks in a real worker: results of every kind, domain errors (failed, not retried), config."""
 
 import pytest
+from PIL import Image
 
 from models.settings import Settings
-from tests.imagecorpus import bad_files, good_files
+from tests.imagecorpus import bad_files, encode, good_files, photo
 from tests.service_fixtures import wait_for_job
 from worker.config import celery_config
 from worker.queues import KINDS, task_name
@@ -48,6 +49,55 @@ def test_a_bad_temperature_that_slipped_past_the_api_fails_clearly(worker, job_s
     assert failed.status == "failed" and "temperature" in failed.error
 
 
+def test_jigsaw_and_rotation_jobs_store_their_images(worker, job_store, celery_client):
+    photo = good_files()["rgb.jpg"]  # 96 x 64
+    puzzle = job_store.create("jigsaw", {"seed": 5, "shuffled": False}, {"input": photo})
+    turned = job_store.create("rotation", {"block": 2, "p": 1.5}, {"input": photo})
+    send(celery_client, puzzle.id, "jigsaw")
+    send(celery_client, turned.id, "rotation")
+    done = wait_for_job(job_store, puzzle.id, 60)
+    assert done.status == "succeeded", done.error
+    assert (done.result["width"], done.result["height"]) == (96, 63)
+    assert sorted(done.result["permutation"]) == list(range(9)) and len(done.result["shuffle"]) == 9
+    assert all(job_store.blob(puzzle.id, name).startswith(b"\x89PNG") for name in ("shuffled", "result"))
+    done = wait_for_job(job_store, turned.id, 60)
+    assert done.status == "succeeded", done.error
+    assert done.result["p"] == 1.5 and done.result["attention"]["overlay"]["opacity"] == 0.5
+    names = ["result"] + [f"attention{b}{s}" for b in range(1, 5) for s in ("", "_map")]
+    assert all(job_store.blob(turned.id, name).startswith(b"\x89PNG") for name in names)
+
+
+@pytest.mark.parametrize(("kind", "params", "fragment"), [
+    ("jigsaw", {"seed": "abc"}, "seed must be"),
+    ("jigsaw", {"seed": -3}, "seed must be"),
+    ("jigsaw", {"shuffled": True, "method": "magic"}, "method must be"),
+    ("jigsaw", {"shuffled": True, "tiny": True}, "3x3"),
+    ("rotation", {"block": 9}, "block must be"),
+    ("rotation", {"p": 42}, "p must be"),
+    ("rotation", {"opacity": 2}, "opacity must be"),
+])
+def test_bad_parameters_that_slipped_past_the_api_fail_clearly(worker, job_store, celery_client, kind, params,
+                                                               fragment):
+    tiny = params.get("tiny", False)
+    data = encode(Image.fromarray(photo(2, 2)), "PNG") if tiny else good_files()["rgb.jpg"]
+    job = job_store.create(kind, {k: v for k, v in params.items() if k != "tiny"}, {"input": data})
+    send(celery_client, job.id, kind)
+    failed = wait_for_job(job_store, job.id, 60)
+    assert failed.status == "failed" and fragment in failed.error, failed.error
+    assert failed.attempts == 1  # a domain error: not retried
+
+
+def test_the_worker_carries_on_after_failed_jigsaw_and_rotation_jobs(worker, job_store, celery_client):
+    for kind, params in [("jigsaw", {"shuffled": True}), ("rotation", {})]:
+        bad = job_store.create(kind, params, {"input": bad_files()["truncated.jpg"]})
+        send(celery_client, bad.id, kind)
+        failed = wait_for_job(job_store, bad.id, 60)
+        assert failed.status == "failed" and "truncated" in failed.error
+        good = job_store.create(kind, params, {"input": good_files()["rgb.jpg"]})
+        send(celery_client, good.id, kind)
+        assert wait_for_job(job_store, good.id, 60).status == "succeeded"
+
+
 def test_a_job_that_expired_is_skipped(worker, celery_client):
     job_id = "f" * 32
     send(celery_client, job_id)
@@ -71,4 +121,6 @@ def test_every_kind_has_a_declared_queue_and_a_route():
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
     assert config["worker_prefetch_multiplier"] == 1
     assert config["broker_transport_options"]["visibility_timeout"] == 7
-    assert "worker.tasks.colorize" in task_modules()
+    assert config["task_routes"][task_name("jigsaw")] == {"queue": "jigsaw"}
+    assert config["task_routes"][task_name("rotation")] == {"queue": "rotation"}
+    assert {f"worker.tasks.{k}" for k in KINDS} <= set(task_modules())

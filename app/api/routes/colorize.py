@@ -7,11 +7,10 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.api.deps import CeleryDep, JobDep, SettingsDep, StoreDep, Temperature
-from app.api.schemas import job_accepted, job_out
+from app.api.responses import Wait, check_wait, submitted
 from app.services.colorize import MODEL, distribution_meta, installed_card, recolor_png
 from app.services.submit import submit
 from app.services.uploads import probe_image, read_upload
-from models.errors import BadParameterError
 
 router = APIRouter(tags=["colorize"])
 KIND = "colorize"
@@ -21,10 +20,6 @@ QueryTemperature = Annotated[
 ]
 FormTemperature = Annotated[
     float | None, Form(alias="temperature", ge=0.0, le=10.0, allow_inf_nan=False)
-]
-Wait = Annotated[
-    float,
-    Query(ge=0.0, allow_inf_nan=False, description="seconds to wait for the result (at most max_wait_s)"),
 ]
 
 
@@ -39,8 +34,7 @@ async def colorize(
     wait: Wait = 0.0,
 ) -> JSONResponse:
     """Queue a photo for colorization: 202 with the job's link, or 200 with the job if done within ?wait."""
-    if wait > settings.max_wait_s:
-        raise BadParameterError(f"wait must be at most {settings.max_wait_s} seconds, got {wait}")
+    check_wait(wait, settings)
     card = installed_card(settings.models_dir, MODEL)
     data = await read_upload(image, settings.max_upload_bytes)
     fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
@@ -50,13 +44,7 @@ async def colorize(
     params = {"temperature": temperature, "filename": image.filename, "format": fmt,
               "width": width, "height": height}
     job = await submit(store, celery, KIND, params, {"input": data})
-    if wait > 0:
-        job = await store.wait(job.id, wait)
-        if job.finished:
-            return JSONResponse(job_out(job).model_dump(), status_code=200)
-    body = job_accepted(job)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=202,
-                        headers={"Location": body.links.self})
+    return await submitted(store, job, wait)
 
 
 DISTRIBUTION_FORMAT = (

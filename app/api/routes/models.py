@@ -9,13 +9,13 @@ from app.api.deps import SettingsDep
 
 router = APIRouter(prefix="/models", tags=["models"])
 
-BULKY = ("bin_centres", "prior")
+BULKY = ("bin_centres", "prior", "permutations")
 
 
 @router.get("")
 async def list_models(
     settings: SettingsDep,
-    full: Annotated[bool, Query(description="include the bin centres and prior arrays")] = False,
+    full: Annotated[bool, Query(description="include the bulky arrays: bin centres, prior, permutations")] = False,
 ) -> dict[str, Any]:
     """Every model card in the models folder, with whether its ONNX file is present."""
     data = []
