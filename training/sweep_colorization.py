@@ -27,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperatures", default="0.2,0.3,0.38,0.5,1.0")
     p.add_argument("--alphas", default="0", help="prior corrections: logits - alpha * log(rebalancing weight)")
     p.add_argument("--val-images", type=int, default=300)
+    p.add_argument("--raw-margin", type=float, default=0.5, help="raw AuC may trail gray's by this much")
+    p.add_argument("--min-colourfulness", type=float, default=0.7, help="share of the truth's colourfulness")
     p.add_argument("--offset", type=int, default=1000, help="first val image (kept apart from the report's)")
     p.add_argument("--out", type=Path, default=Path("reports/colorization/sweep.json"))
 
@@ -57,11 +59,25 @@ def run(args: argparse.Namespace) -> int:
             row = {"side": side, "alpha": a, "temperature": t, **tally.summary(model.spec.centres, gt_c)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
+    chosen = choose(rows, args.raw_margin, args.min_colourfulness)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    args.out.write_text(json.dumps({"rows": rows, "chosen": chosen,
+                                    "rule": {"raw_margin": args.raw_margin,
+                                             "min_colourfulness": args.min_colourfulness}}, indent=2) + "\n")
     print("| side | alpha | T | AuC raw | AuC rebalanced | colourfulness vs truth | PSNR |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['side']} | {r.get('alpha', '')} | {r['temperature']} | {r['auc_raw']} | {r['auc_rebalanced']} | "
               f"{r['colorfulness_vs_truth']} | {r['psnr_db']} |")
+    print(f"chosen: {json.dumps(chosen)}")
     return 0
+
+
+def choose(rows: list[dict], raw_margin: float, min_colourfulness: float) -> dict | None:
+    """Best rebalanced AuC among settings whose raw AuC is within raw_margin of gray's and whose
+    colourfulness is at least min_colourfulness of the truth's."""
+    gray = next(r for r in rows if r["temperature"] == "gray")
+    ok = [r for r in rows if r["temperature"] != "gray"
+          and r["auc_raw"] >= gray["auc_raw"] - raw_margin
+          and r["colorfulness_vs_truth"] >= min_colourfulness]
+    return max(ok, key=lambda r: r["auc_rebalanced"]) if ok else None
