@@ -13,6 +13,7 @@ from app.api.schemas import API_PREFIX
 from app.metrics import HttpMetrics
 from app.middleware import BodyLimitMiddleware, MetricsMiddleware
 from app.services.jobs import AsyncJobStore
+from app.turing import pages as turing_pages
 from models.settings import Settings, get_settings
 from worker.config import make_celery
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(turing_pages.router)
     app.mount(pages.STATIC_PREFIX, pages.static_files(), name="static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_SLACK)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts the 413s too

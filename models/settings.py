@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     onnx_threads: int = 0  # intra-op threads per ONNX session; 0 lets onnxruntime choose
     task_test_delay_s: float = 0.0  # test only: sleep inside each job, to kill a worker mid-job
 
+    # Turing test (app/turing): per-participant rate limits; who is left out of the fooling rates.
+    turing_votes_per_minute: int = 120
+    turing_sessions_per_hour: int = 30
+    turing_attention_pass_min: float = 0.75  # share of test attention checks a participant must pass
+
 
 @lru_cache
 def get_settings() -> Settings:

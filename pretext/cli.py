@@ -32,6 +32,8 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str, str, str]] = {
                   "tell how far photos are rotated; --fix writes them upright"),
     ("attention",): ("models.rotation_cli", "add_attention_arguments", "run_attention",
                      "overlay the rotation network's attention map on a photo"),
+    ("turing", "import"): ("app.turing.import_cli", "add_arguments", "run",
+                           "add photos to the Turing-test pool and queue their colorizations"),
 }
 
 

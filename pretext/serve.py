@@ -174,6 +174,16 @@ def model_warnings(settings: Settings) -> list[str]:
     return warnings
 
 
+def fill_turing_pool(settings: Settings) -> str:
+    """Fill an empty Turing-test pool (app/turing/pool.py); never stops the service if that fails."""
+    from app.turing.pool import fill_if_empty
+
+    try:
+        return fill_if_empty(settings)
+    except Exception as exc:  # a broken photo folder or database must not keep the service down
+        return f"WARNING: could not fill the Turing-test pool: {exc}"
+
+
 def say(message: str) -> None:
     print(f"[pretext] {message}", flush=True)
 
@@ -205,6 +215,7 @@ def run(settings: Settings, stop: threading.Event) -> int:
         wait_for("the workers", workers_ready(redis_url, [n for n, _ in plan]), children, 120, stop)
         for warning in model_warnings(settings):
             say(f"WARNING: {warning}")
+        say(fill_turing_pool(settings.model_copy(update={"redis_url": redis_url})))
         say(f"serving at {url}  (API docs at {url}/docs; Ctrl-C to stop)")
         while not stop.wait(0.5):
             dead = next((c for c in children if not c.alive()), None)

@@ -41,3 +41,19 @@ def isolated_settings(monkeypatch, tmp_path):
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def turing_database(tmp_path_factory):
+    """Every app and uvicorn the tests start stores Turing-test data in a temp SQLite file, never var/."""
+    import os
+
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('turing-db') / 'turing.sqlite'}"
+    get_settings.cache_clear()
+    yield os.environ["DATABASE_URL"]
+    if old is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = old
+    get_settings.cache_clear()

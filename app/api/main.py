@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import colorize, jigsaw, jobs, models, rotation
+from app.api.routes import colorize, jigsaw, jobs, models, rotation, turing
 
 api_router = APIRouter()
 api_router.include_router(colorize.router)
@@ -10,3 +10,4 @@ api_router.include_router(jigsaw.router)
 api_router.include_router(rotation.router)
 api_router.include_router(jobs.router)
 api_router.include_router(models.router)
+api_router.include_router(turing.router)

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 
 
 def launch(tmp_path: Path, models_dir: Path, port: int) -> tuple[subprocess.Popen, Path]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRETEXT_") and k != "REDIS_URL"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PRETEXT_") and k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(PORT=str(port), PRETEXT_VAR_DIR=str(tmp_path / "var"), PRETEXT_MODELS_DIR=str(models_dir),
+               PRETEXT_DATASETS_DIR=str(tmp_path / "datasets"),  # the Turing pool fills from scikit-image's 5
                PRETEXT_DEVICE="cpu", PRETEXT_ONNX_THREADS="1", PYTHONUNBUFFERED="1")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

@@ -43,6 +43,7 @@ PAGES: tuple[Page, ...] = (
     Page("/colorize", "colorize.html", "Colorize"),
     Page("/jigsaw", "jigsaw.html", "Jigsaw"),
     Page("/attention", "attention.html", "Attention"),
+    Page("/turing", "turing.html", "Turing test"),
 )
 
 router = APIRouter(include_in_schema=False)

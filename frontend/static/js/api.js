@@ -45,8 +45,21 @@ export function detailText(body) {
 function sentence(text) {
   const t = String(text || '').trim();
   if (!t) return '';
-  const capital = t[0].toUpperCase() + t.slice(1);
+  // "temperature: Input should be ..." names a field, which keeps its own spelling.
+  const capital = /^[\w.]+: /.test(t) ? t : t[0].toUpperCase() + t.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** "2.4 MB" for a byte count. */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// "the limit of 26214400 bytes" reads better as "the limit of 25.0 MB".
+function readableBytes(text) {
+  return text.replace(/\b(\d{5,}) bytes\b/g, (_, n) => formatBytes(Number(n)));
 }
 
 /**
@@ -60,13 +73,13 @@ export function explain(status, detail, what = 'The request') {
     case 0:
       return `${what} failed: the server could not be reached. Check that the service is running (make run) and try again.`;
     case 404:
-      return join(`${what} is not available on this server (404).`, d);
+      return join(`${what} failed: not found on this server (404).`, d);
     case 409:
       return join(`${what} cannot be done yet (409).`, d);
     case 413:
-      return join('The file is too large (413).', d, 'Choose a smaller photo.');
+      return join(`${what} failed: the file is too large (413).`, readableBytes(d), 'Choose a smaller photo.');
     case 415:
-      return join('The file is not an image the service can read (415).', d,
+      return join(`${what} failed: the service cannot read this file (415).`, d,
         'Use a JPEG, PNG, WebP, BMP, TIFF or GIF photo.');
     case 422:
       return join('A setting was rejected (422).', d);

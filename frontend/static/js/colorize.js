@@ -14,7 +14,6 @@ import { clearChosen, renderSamples } from './samples.js';
 
 // Decoding runs on every slider step; 1024 px keeps that near 50 ms on a phone-class CPU.
 const MAX_PREVIEW = 1024;
-const WHAT = 'Colorizing';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -45,6 +44,8 @@ async function colorize(file) {
   const { signal } = controller;
   current = { controller };
   const started = performance.now();
+  const what = `Colorizing ${file.name}`;
+  els.result.hidden = true; // the old photo's result would be mistaken for this one's
   try {
     notice.say(`Uploading ${file.name}…`);
     notice.busy(true, 0);
@@ -53,11 +54,11 @@ async function colorize(file) {
     const form = new FormData();
     form.append('image', file, file.name);
     const accepted = await upload(`${API}/colorize`, form, {
-      what: WHAT, signal, onProgress: (f) => notice.busy(true, f),
+      what, signal, onProgress: (f) => notice.busy(true, f),
     });
     notice.busy(true);
     const job = await waitForJob(accepted, {
-      what: WHAT, signal, onStatus: (status, s) => notice.say(statusText(status, s, 'photo')),
+      what, signal, onStatus: (status, s) => notice.say(statusText(status, s, 'photo')),
     });
     notice.say('Fetching the result…');
     const [resultBlob, buffer] = await Promise.all([

@@ -1,7 +1,7 @@
 // Attention maps as heat maps: the colour ramp of models/rotation.py (dark blue, blue, red,
 // yellow), so the page and the server's PNG overlays read the same.
 
-import { makeCanvas } from './images.js';
+import { drawScaled, makeCanvas } from './images.js';
 
 const STOPS = [[0, 0, 0.3], [0, 0.2, 1], [0.9, 0.1, 0.1], [1, 1, 0.2]];
 
@@ -34,4 +34,13 @@ export function heatCanvas({ w, h, values }) {
   });
   ctx.putImageData(image, 0, 0);
   return canvas;
+}
+
+/** A grayscale map image (0..255 = weakest..strongest) as {w, h, values} in [0, 1]. */
+export function mapValues(bitmap) {
+  const { width: w, height: h } = bitmap;
+  const pixels = drawScaled(bitmap, w, h).getContext('2d').getImageData(0, 0, w, h).data;
+  const values = new Float32Array(w * h);
+  for (let p = 0; p < values.length; p += 1) values[p] = pixels[4 * p] / 255;
+  return { w, h, values };
 }

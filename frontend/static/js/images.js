@@ -1,8 +1,7 @@
 // Decoding photos and drawing them into canvases: scaled previews, square crops and rotations.
 
-/** Decode a Blob or a URL into an ImageBitmap (EXIF orientation applied, as the server does). */
-export async function loadBitmap(source) {
-  const blob = typeof source === 'string' ? await (await fetch(source)).blob() : source;
+/** Decode a Blob into an ImageBitmap (EXIF orientation applied, as the server does). */
+export function loadBitmap(blob) {
   return createImageBitmap(blob, { imageOrientation: 'from-image' });
 }
 

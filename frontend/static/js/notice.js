@@ -2,6 +2,8 @@
 // one (role="alert"), so a screen reader announces a failure at once but is not interrupted by
 // every progress step.
 
+import { formatBytes } from './api.js';
+
 export class Notice {
   constructor(root = document) {
     this.status = root.querySelector('#status');
@@ -35,13 +37,6 @@ export class Notice {
     this.status.textContent = '';
     this.alert.textContent = '';
   }
-}
-
-/** "2.4 MB" for a byte count. */
-export function formatBytes(n) {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** The server's upload limit, which it writes into the page; Infinity if missing. */

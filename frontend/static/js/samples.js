@@ -7,7 +7,7 @@ export async function renderSamples(list, onPick, onError) {
   let samples;
   try {
     ({ data: samples } = await getJSON('/samples', { what: 'Loading the sample photos' }));
-  } catch (err) {
+  } catch {
     list.textContent = 'No sample photos are available; upload one of your own.';
     return;
   }

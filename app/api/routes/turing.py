@@ -1,0 +1,217 @@
+"""The colorization Turing test: sessions, trials, their images, votes, statistics and the vote export."""
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from app.api.schemas import API_PREFIX
+from app.turing import protocol
+from app.turing import repository as repo
+from app.turing.service import TuringState, lifespan
+from app.turing.tables import Trial, TuringSession
+
+router = APIRouter(prefix="/turing", tags=["turing"], lifespan=lifespan)
+
+COOKIE = "turing_participant"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+BASE = f"{API_PREFIX}/turing"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _state(request: Request) -> TuringState:
+    state = getattr(request.app.state, "turing", None)
+    if state is None:
+        raise HTTPException(503, "the Turing-test database is not open (the app has not started)")
+    return state
+
+
+StateDep = Annotated[TuringState, Depends(_state)]
+
+
+class SessionIn(BaseModel):
+    mode: Literal["timed", "untimed"] = "timed"
+
+
+class VoteIn(BaseModel):
+    choice: Literal["left", "right"]
+    response_ms: int | None = Field(default=None, ge=0, le=3_600_000)
+
+
+def _json(body: Any, status: int = 200, token: str | None = None) -> JSONResponse:
+    resp = JSONResponse(body, status_code=status, headers=NO_STORE)
+    if token is not None:
+        resp.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="strict", path="/")
+    return resp
+
+
+def _refuse(exc: repo.TuringError) -> HTTPException:
+    return HTTPException(exc.status, str(exc))
+
+
+def _limited(retry_after: float, what: str) -> HTTPException:
+    return HTTPException(429, f"too many {what}; try again in {retry_after:.0f} s",
+                         headers={"Retry-After": str(max(1, round(retry_after)))})
+
+
+def trial_out(trial: Trial, session: TuringSession) -> dict[str, Any]:
+    """A trial as the participant sees it: nothing that tells which side is real."""
+    return {
+        "id": trial.id,
+        "number": trial.position + 1,
+        "phase": trial.phase,
+        "images": {"left": f"{BASE}/images/{trial.left_image}", "right": f"{BASE}/images/{trial.right_image}"},
+        "display_ms": protocol.DISPLAY_MS if session.mode == "timed" else None,
+        "links": {"vote": f"{BASE}/trials/{trial.id}/vote"},
+    }
+
+
+def session_out(s: Any, session: TuringSession) -> dict[str, Any]:
+    total = session.n_practice + session.n_test
+    done = repo.votes_done(s, session.id)
+    current = repo.current_trial(s, session)
+    return {
+        "id": session.id,
+        "mode": session.mode,
+        "practice_trials": session.n_practice,
+        "test_trials": session.n_test,
+        "progress": {"done": done, "total": total},
+        "finished": session.finished_at is not None,
+        "trial": trial_out(current, session) if current is not None else None,
+        "score": repo.session_score(s, session) if session.finished_at is not None else None,
+        "links": {"self": f"{BASE}/sessions/{session.id}", "stats": f"{BASE}/stats"},
+    }
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/pool")
+async def pool(state: StateDep) -> JSONResponse:
+    """How many photos the pool holds, how many are ready (a finished colorization), how many wait."""
+
+    def read() -> dict[str, Any]:
+        with state.db.session() as s:
+            return repo.pool_status(s)
+
+    status = await anyio.to_thread.run_sync(read)
+    status["empty"] = status["ready"] == 0
+    return _json(status)
+
+
+@router.post("/sessions", status_code=201)
+async def create_session(request: Request, state: StateDep, body: SessionIn | None = None) -> JSONResponse:
+    """Start a session (10 practice + 40 test trials) for this browser's participant, created if new."""
+    body = body or SessionIn()
+    token = request.cookies.get(COOKIE)
+    if wait := state.sessions_per_client.allow(_client(request)):
+        raise _limited(wait, "new sessions from this address")
+
+    def create() -> tuple[dict[str, Any], str | None]:
+        with state.db.writing(), state.db.session() as s:
+            participant = repo.participant_for(s, token)
+            new_token = None
+            if participant is None:
+                participant, new_token = repo.new_participant(s)
+            if wait := state.sessions.allow(participant.id):
+                raise _limited(wait, "new sessions")
+            session = repo.create_session(s, participant, body.mode)
+            return session_out(s, session), new_token
+
+    try:
+        out, new_token = await anyio.to_thread.run_sync(create)
+    except repo.TuringError as exc:
+        raise _refuse(exc) from exc
+    return _json(out, 201, new_token)
+
+
+@router.get("/sessions/{session_id}")
+async def read_session(session_id: str, request: Request, state: StateDep) -> JSONResponse:
+    """The session's progress and its current trial; the participant's score once it is finished."""
+    token = request.cookies.get(COOKIE)
+
+    def read() -> dict[str, Any]:
+        with state.db.session() as s:
+            session = repo.own_session(s, repo.participant_for(s, token), session_id)
+            return session_out(s, session)
+
+    try:
+        return _json(await anyio.to_thread.run_sync(read))
+    except repo.TuringError as exc:
+        raise _refuse(exc) from exc
+
+
+@router.get("/images/{image_id}", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+async def image(image_id: str, request: Request, state: StateDep) -> Response:
+    """One side of one of the participant's trials (both sides: same size, same encoding, no metadata)."""
+    token = request.cookies.get(COOKIE)
+
+    def read() -> bytes:
+        with state.db.session() as s:
+            return repo.image_png(s, repo.participant_for(s, token), image_id)
+
+    try:
+        data = await anyio.to_thread.run_sync(read)
+    except repo.TuringError as exc:
+        raise _refuse(exc) from exc
+    return Response(data, media_type="image/png",
+                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/trials/{trial_id}/vote", status_code=201)
+async def vote(trial_id: str, body: VoteIn, request: Request, state: StateDep) -> JSONResponse:
+    """Answer a trial: which side is the real photo. One vote per trial, on one's own current trial."""
+    token = request.cookies.get(COOKIE)
+
+    def record() -> dict[str, Any]:
+        with state.db.writing(), state.db.session() as s:
+            participant = repo.participant_for(s, token)
+            if participant is None:
+                raise repo.Forbidden("no participant cookie: start a session first")
+            if wait := state.votes.allow(participant.id):
+                raise _limited(wait, "votes")
+            out = repo.record_vote(s, participant, trial_id, body.choice, body.response_ms)
+            result: dict[str, Any] = {"trial": trial_id, "recorded": True, "phase": out.trial.phase}
+            if out.trial.phase == "practice":
+                result["feedback"] = {"correct": out.vote.chose_real, "real": out.trial.real_side}
+            s.flush()
+            result["session"] = session_out(s, out.session)
+            return result
+
+    try:
+        return _json(await anyio.to_thread.run_sync(record), 201)
+    except repo.TuringError as exc:
+        raise _refuse(exc) from exc
+
+
+@router.get("/stats")
+async def stats(state: StateDep) -> JSONResponse:
+    """Fooling rate per model version (95% Wilson interval), attention-check pass rate, per-photo rates."""
+
+    def read() -> dict[str, Any]:
+        with state.db.session() as s:
+            return repo.statistics(s, state.settings.turing_attention_pass_min)
+
+    return _json(await anyio.to_thread.run_sync(read))
+
+
+@router.get("/votes.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def votes_csv(state: StateDep) -> Response:
+    """Every vote of every finished session, one row each (participants by public id only)."""
+
+    def read() -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(repo.VOTE_COLUMNS)
+        with state.db.session() as s:
+            writer.writerows(repo.vote_rows(s, state.settings.turing_attention_pass_min))
+        return buf.getvalue()
+
+    data = await anyio.to_thread.run_sync(read)
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="turing-votes.csv"', **NO_STORE})

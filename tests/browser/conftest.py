@@ -1,0 +1,103 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the real service.
+
+The service is what ``make run`` starts: a private Redis, a Celery worker with the tiny models
+(both shared with the API tests through tests/service_fixtures.py) and uvicorn as a subprocess on a
+free port. Screenshots go to test-artifacts/browser/ (gitignored), on phone and desktop widths.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pretext.serve import free_port, start_api
+from tests.browser.helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    EXPECTED_CONSOLE,
+    NO_CHROMIUM,
+    TIMEOUT_MS,
+    LiveServer,
+    shot,
+)
+from tests.service_fixtures import RedisServer, Worker, wait_until, worker_env
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.is_file():
+        pytest.skip(NO_CHROMIUM)
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, redis_server: RedisServer, worker: Worker, tiny_models_dir: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """uvicorn serving app.main on a free port, with the session's Redis, worker and tiny models."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("uvicorn") / "api.log"
+    env = worker_env(redis_server.url, tiny_models_dir)
+    with log.open("wb") as out:
+        child = start_api("127.0.0.1", port, env, stdout=out)
+    url = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=url, timeout=30)
+    server = LiveServer(url, child, log, client)
+
+    def up() -> bool:
+        if not child.alive():
+            pytest.fail(f"uvicorn exited with code {child.proc.returncode}:\n{server.tail()}")
+        try:
+            return client.get("/healthz").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until("uvicorn to answer /healthz", up, 60, interval_s=0.2)
+    yield server
+    client.close()
+    child.stop(grace_s=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() waits up to this long, then fails
+    # Screenshots of this run only: a stale FAILED-*.png from an earlier run would mislead.
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    """Keep each phase's report on the item, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh desktop-sized page on the live server; fails the test on script errors or CSP violations."""
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, device_scale_factor=1)
+    context.set_default_timeout(TIMEOUT_MS)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+          if msg.type == "error" and not EXPECTED_CONSOLE.search(msg.text) else None)
+    yield pg
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shot(pg, f"FAILED-{request.node.name}")
+    context.close()
+    if problems and not (report is not None and report.failed):
+        pytest.fail("the page reported errors:\n" + "\n".join(problems))
