@@ -302,8 +302,8 @@ def memory(report: Report, models_dir: Path, workdir: Path) -> None:
                          plan.stage_timeout_s)
         f = parse_colorize_memory(out)
         rows.append(["colorization pipeline (bench/colorize_memory.py)", f"{f['width']}x{f['height']}",
-                     f["decode_s"] + f["colorize_s"] + f["png_s"], f["idle_rss_mb"], f["png_peak_mb"],
-                     f["png_peak_mb"] - f["idle_rss_mb"], f["per_rgb_copy"]])
+                     f["decode_s"] + f["colorize_s"] + f["png_s"], round(f["idle_rss_mb"]), round(f["png_peak_mb"]),
+                     round(f["png_peak_mb"] - f["idle_rss_mb"]), f["per_rgb_copy"]])
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         report.notes.append(f"colorize_memory: {exc}")
     photo = workdir / f"photo-{mp:g}mp.jpg"

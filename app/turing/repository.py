@@ -207,6 +207,10 @@ def current_trial(s: Session, session: TuringSession) -> Trial | None:
                     .order_by(Trial.position).limit(1))
 
 
+def trial_at(s: Session, session_id: str, position: int) -> Trial | None:
+    return s.scalar(select(Trial).where(Trial.session_id == session_id, Trial.position == position))
+
+
 def image_png(s: Session, participant: Participant | None, token: str) -> bytes:
     """The bytes behind an image token of one of the participant's own trials."""
     if len(token) > 64:
