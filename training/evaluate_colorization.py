@@ -73,7 +73,11 @@ def images_of(name: str, count: int | None):
 
 def evaluate_dataset(name: str, count: int | None, cls: Colorizer, reg: Colorizer | None,
                      grid_rows: list[list[np.ndarray]], grid_n: int) -> dict:
-    methods = ["all-gray baseline"] + (["regression (smooth L1)"] if reg else []) + list(TEMPERATURES)
+    temperatures = dict(TEMPERATURES)
+    default_t = cls.spec.default_temperature
+    if default_t not in temperatures.values():
+        temperatures[f"classification T={default_t:g} (shipped default)"] = default_t
+    methods = ["all-gray baseline"] + (["regression (smooth L1)"] if reg else []) + list(temperatures)
     tallies = {m: Tally() for m in methods}
     truth = Tally()
     t0, n = time.time(), 0
@@ -83,7 +87,7 @@ def evaluate_dataset(name: str, count: int | None, cls: Colorizer, reg: Colorize
         if reg:
             outs["regression (smooth L1)"] = reg.colorize(rgb).rgb8
         logits = cls.network_output(rgb)
-        for m, t in TEMPERATURES.items():
+        for m, t in temperatures.items():
             outs[m] = recolour(rgb, decode_output(logits, cls.spec, t))
         for m in methods:
             tallies[m].add(outs[m], rgb, gt_lab)
@@ -171,7 +175,10 @@ def run(args: argparse.Namespace) -> int:
         "datasets": {},
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    labels = ["gray"] + (["regression"] if reg else []) + ["T=1", "T=0.38", "T=0", "truth"]
+    labels = ["gray"] + (["regression"] if reg else []) + ["T=1", "T=0.38", "T=0"]
+    if cls.spec.default_temperature not in TEMPERATURES.values():
+        labels.append(f"T={cls.spec.default_temperature:g} (default)")
+    labels.append("truth")
     for name in args.datasets.split(","):
         rows: list[list[np.ndarray]] = []
         count = args.val_images if name != "photos" else None
