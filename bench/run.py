@@ -250,11 +250,11 @@ def api_load(report: Report, models_dir: Path, workdir: Path) -> None:
             run = Run(n, errors=[f"{type(exc).__name__}: {exc}"])
         s = run.summary()
         rows.append([n, s["ok"], s["errors"], s.get("throughput_per_s"), s.get("p50_ms"), s.get("p95_ms"),
-                     s.get("mean_processing_ms"), s.get("mean_job_ms"), s.get("http_share_pct")])
+                     s.get("p99_ms"), s.get("mean_processing_ms"), s.get("mean_job_ms"), s.get("http_share_pct")])
         report.notes += [f"load run with {n} process(es): {e}" for e in run.errors[:2]]
     report.add(
         f"API end to end: colorize a {plan.load_size}x{plan.load_size} JPEG over loopback HTTP",
-        ["worker processes", "ok", "errors", "throughput / s", "p50 ms", "p95 ms", "mean processing ms",
+        ["worker processes", "ok", "errors", "throughput / s", "p50 ms", "p95 ms", "p99 ms", "mean processing ms",
          "mean job ms", "HTTP share %"], rows,
         note=(f"bench/load_colorize.py: a private Redis, one Celery worker with N prefork processes and uvicorn, "
               f"all on 127.0.0.1; {plan.load_clients} client threads each POST `?wait=` then GET the PNG, "
