@@ -2,6 +2,8 @@
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +54,11 @@ def _to_rgb8(im: Image.Image) -> np.ndarray:
     return np.asarray(im, dtype=np.uint8).copy()
 
 
-def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Bytes of an uploaded image -> (H, W, 3) uint8 sRGB, upright per its EXIF orientation.
+@contextmanager
+def open_checked(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Image.Image]:
+    """The image in ``data``, opened (header only) and checked for format, size and mode.
 
-    Raises a subclass of ``ImageError`` for anything that is not a usable image.
+    Errors inside the block, Pillow's included, become the domain errors of ``ImageError``.
     """
     if not data:
         raise NotAnImageError("the file is empty")
@@ -71,16 +74,24 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
             _check_size(im, max_pixels)
             if im.mode not in ALLOWED_MODES:
                 raise UnsupportedImageError(f"image mode {im.mode} is not supported")
-            im.seek(0)
-            im.load()
-            im = ImageOps.exif_transpose(im)
-            return _to_rgb8(im)
+            yield im
     except UnidentifiedImageError as exc:
         raise NotAnImageError("the file is not an image in a supported format") from exc
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(str(exc)) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise TruncatedImageError(f"the image data is truncated or corrupt ({exc})") from exc
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Bytes of an uploaded image -> (H, W, 3) uint8 sRGB, upright per its EXIF orientation.
+
+    Raises a subclass of ``ImageError`` for anything that is not a usable image.
+    """
+    with open_checked(data, max_pixels) as im:
+        im.seek(0)
+        im.load()
+        return _to_rgb8(ImageOps.exif_transpose(im))
 
 
 def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
