@@ -200,3 +200,45 @@ def train(
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return {"model": model, **summary}
+
+
+def add_loop_arguments(p: Any, *, steps: int, batch_size: int = 64, batch_help: str | None = None,
+                       val_images: int = 500) -> None:
+    """The command-line options every ``pretext train ...`` shares; defaults per model."""
+    p.add_argument("--steps", type=int, default=steps)
+    p.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="use only the first N photos of each split")
+    p.add_argument("--validate-every", type=int, default=1000)
+    p.add_argument("--checkpoint-every", type=int, default=250)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--val-images", type=int, default=val_images)
+
+
+def loop_config(args: Any, max_warmup: int = 200) -> LoopConfig:
+    """The LoopConfig of parsed ``add_loop_arguments`` options; warm-up is a tenth of the run, capped."""
+    return LoopConfig(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        log_every=args.log_every,
+        checkpoint_every=args.checkpoint_every,
+        validate_every=args.validate_every,
+        warmup_steps=min(max_warmup, max(1, args.steps // 10)),
+    )
+
+
+def run_and_report(task: Task, cfg: LoopConfig, out_dir: Path) -> int:
+    """Train, then write summary.json (with the command that ran) and print it."""
+    summary = train(task, cfg, out_dir)
+    summary.pop("model")
+    summary["command"] = " ".join(["pretext", *sys.argv[1:]])
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary))
+    return 0

@@ -1,13 +1,11 @@
 """``pretext train jigsaw``: build the task from arguments and run the loop."""
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from models.jigsaw import DEFAULT_SET_SEED, DEFAULT_SET_SIZE
 from training.jigsaw import JigsawConfig, JigsawTask
-from training.loop import LoopConfig, train
+from training.loop import add_loop_arguments, loop_config, run_and_report
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -20,9 +18,6 @@ def widths(text: str) -> tuple[int, ...]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("runs/jigsaw"), help="run folder")
-    p.add_argument("--steps", type=int, default=6000)
-    p.add_argument("--batch-size", type=int, default=64, help="puzzles per step")
-    p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--tile", type=int, default=32, help="tile side in pixels")
     p.add_argument("--cell", type=int, default=38, help="cell side in pixels (crop = 3 cells)")
     p.add_argument("--image-size", type=int, default=128, help="imagenette cache size to crop from")
@@ -43,14 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
     p.add_argument("--dim", type=int, default=256, help="tile feature size")
     p.add_argument("--hidden", type=int, default=512, help="hidden units of each head")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--threads", type=int, default=0)
-    p.add_argument("--limit", type=int, default=None, help="use only the first N photos of each split")
-    p.add_argument("--validate-every", type=int, default=1000)
-    p.add_argument("--checkpoint-every", type=int, default=250)
-    p.add_argument("--log-every", type=int, default=25)
-    p.add_argument("--val-images", type=int, default=500)
+    add_loop_arguments(p, steps=6000, batch_help="puzzles per step")
 
 
 def task_config(args: argparse.Namespace) -> JigsawConfig:
@@ -75,22 +63,4 @@ def task_config(args: argparse.Namespace) -> JigsawConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    loop_cfg = LoopConfig(
-        steps=args.steps,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        seed=args.seed,
-        device=args.device,
-        threads=args.threads,
-        log_every=args.log_every,
-        checkpoint_every=args.checkpoint_every,
-        validate_every=args.validate_every,
-        warmup_steps=min(200, max(1, args.steps // 10)),
-    )
-    task = JigsawTask(task_config(args))
-    summary = train(task, loop_cfg, args.out)
-    summary.pop("model")
-    summary["command"] = " ".join(["pretext", *sys.argv[1:]])
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary))
-    return 0
+    return run_and_report(JigsawTask(task_config(args)), loop_config(args), args.out)
