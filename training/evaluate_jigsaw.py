@@ -15,13 +15,47 @@ import numpy as np
 
 from models.errors import ImageError, PretextError
 from models.imageio import load_image
-from models.jigsaw import N_TILES, shuffle_image, uniform_permutations
+from models.jigsaw import N_TILES, image_tiles, normalise_tiles, shuffle_image, solve_tiles, uniform_permutations
 from models.jigsaw_model import JigsawModel, solve_image
 from training.datasets import ZipSplit, photo_paths
 from training.jigsaw import JigsawConfig, make_puzzles
 
 # (label, method, rounds): the permutation head alone and iterated, and the cell head.
 SOLVERS = (("perm x1", "perm", 1), ("perm iterated", "perm", None), ("cell", "cell", 1))
+# (label, gap kept, per-tile normalisation): serving's tiles, then with each measure switched off.
+TILE_VARIANTS = (
+    ("as served: gap + per-tile normalisation", True, True),
+    ("no gap (whole cells)", False, True),
+    ("no per-tile normalisation", True, False),
+    ("neither", False, False),
+)
+
+
+def normalise_jointly(tiles: np.ndarray) -> np.ndarray:
+    """(9, t, t, 3) uint8 -> (9, 3, t, t) float32 standardised by one mean and std over all tiles."""
+    # Brightness and contrast then carry across tiles again, the cue per-tile normalisation hides.
+    x = np.asarray(tiles, dtype=np.float32) / 255.0
+    x = (x - x.mean()) / (x.std() + 1e-5)
+    return np.ascontiguousarray(np.moveaxis(x, -1, -3))
+
+
+def shortcut_variants(model: JigsawModel, paths: list[Path], seed: int) -> dict[str, float]:
+    """Cell-head tile accuracy on the same uniform shuffles with the test-time measures switched off."""
+    rng = np.random.default_rng(seed)
+    hits: dict[str, list[float]] = {label: [] for label, _, _ in TILE_VARIANTS}
+    spec = model.spec
+    for path in paths:
+        perm = uniform_permutations(rng, 1)[0]
+        try:
+            shuffled = shuffle_image(load_image(path), perm)
+        except (ImageError, ValueError):
+            continue  # photo_solving lists these
+        for label, gap, per_tile in TILE_VARIANTS:
+            cut = image_tiles(shuffled, spec.tile, spec.ratio if gap else 1.0)
+            tiles = normalise_tiles(cut) if per_tile else normalise_jointly(cut)
+            sol = solve_tiles(tiles, model.run, spec.permutations, "cell", 1)
+            hits[label].append(float((sol.permutation == perm).mean()))
+    return {label: float(np.mean(v)) if v else float("nan") for label, v in hits.items()}
 
 
 def permutation_accuracy(
@@ -123,6 +157,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f(m['mean_rounds'])} | {m['ms_per_photo']} |"
         )
     lines += ["", f"Chance tile accuracy {ps['chance_tile_accuracy']:.3f}.", ""]
+    if report.get("shortcut_variants"):
+        lines += [
+            "## Test-time anti-shortcut measures switched off (cell head, same shuffles)",
+            "",
+            "| tiles | tile accuracy |",
+            "|---|---|",
+            *(f"| {label} | {acc:.3f} |" for label, acc in report["shortcut_variants"].items()),
+            "",
+        ]
     if ps["skipped"]:
         lines += ["Skipped: " + "; ".join(ps["skipped"]), ""]
     return "\n".join(lines)
@@ -150,6 +193,7 @@ def evaluate(
         "model_sha256": model.card.get("sha256"),
         "imagenette_val": permutation_accuracy(model, images, min(val_images, len(images)), cell, seed),
         "photos": photo_solving(model, paths, seed, rounds),
+        "shortcut_variants": shortcut_variants(model, paths, seed),
         "settings": {"seed": seed, "rounds": rounds, "augment": False, "tiles": "centred"},
     }
     report["seconds"] = round(time.time() - t0, 1)

@@ -14,6 +14,7 @@ from models.jigsaw import N_TILES, hamming_matrix, min_hamming
 from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
 from training.export_onnx import export, parity
 from training.jigsaw import JigsawConfig
+from training.jigsaw import make_net as make_jigsaw_net
 from training.jigsaw_net import JigsawNet
 from training.nets import count_macs
 
@@ -33,8 +34,7 @@ def config_from_state(state: dict[str, Any]) -> JigsawConfig:
 
 
 def make_net(state: dict[str, Any]) -> JigsawNet:
-    cfg = config_from_state(state)
-    return JigsawNet(len(state["permutations"]), cfg.widths, cfg.dim, cfg.hidden, cfg.dropout)
+    return make_jigsaw_net(config_from_state(state), len(state["permutations"]))
 
 
 def load_checkpoint(run_dir: Path) -> tuple[JigsawNet, dict[str, Any]]:

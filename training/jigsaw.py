@@ -53,6 +53,8 @@ class JigsawConfig:
     dim: int = 256
     hidden: int = 512
     dropout: float = 0.3
+    cell_width: int = 128  # the relational cell head's token width
+    cell_layers: int = 2
     val_images: int = 500
     limit: int | None = None  # use only the first N images of each split (tests)
 
@@ -143,7 +145,7 @@ class JigsawTask:
 
     def make_model(self) -> nn.Module:
         c = self.cfg
-        return JigsawNet(len(self.perms), tuple(c.widths), c.dim, c.hidden, c.dropout)
+        return make_net(c, len(self.perms))
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
         """(tiles (B, 9, 3, t, t), permutation class (B,) or -1, tile cells (B, 9), is_uniform (B,))."""
@@ -174,11 +176,12 @@ class JigsawTask:
             total = total + ce
             acc = (perm_logits[~uniform].argmax(1) == classes[~uniform]).float().mean()
             extra |= {"perm_ce": float(ce.detach()), "perm_acc": float(acc)}
+        # Every puzzle's tile cells are known, set-shuffled ones too, so the cell head learns
+        # from all of them; the uniform share keeps it from leaning on the set's permutations.
+        ce = F.cross_entropy(cell_logits.reshape(-1, N_TILES), cells.reshape(-1))
+        total = total + ce
         if uniform.any():
-            logits = cell_logits[uniform]  # (U, 9, 9)
-            ce = F.cross_entropy(logits.reshape(-1, N_TILES), cells[uniform].reshape(-1))
-            total = total + ce
-            acc = (logits.argmax(-1) == cells[uniform]).float().mean()
+            acc = (cell_logits[uniform].argmax(-1) == cells[uniform]).float().mean()
             extra |= {"cell_ce": float(ce.detach()), "cell_acc": float(acc)}
         return total, extra
 
@@ -211,6 +214,10 @@ class JigsawTask:
         cfg = asdict(self.cfg)
         cfg["widths"] = list(self.cfg.widths)
         return {"permutations": self.perms.tolist(), "config": cfg}
+
+
+def make_net(cfg: JigsawConfig, n_perms: int) -> JigsawNet:
+    return JigsawNet(n_perms, tuple(cfg.widths), cfg.dim, cfg.hidden, cfg.dropout, cfg.cell_width, cfg.cell_layers)
 
 
 def run_model(model: nn.Module, tiles: np.ndarray, chunk: int = 100) -> tuple[np.ndarray, np.ndarray]:

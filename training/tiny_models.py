@@ -41,13 +41,13 @@ def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] 
                 tile: int = 16, cell: int = 19, set_size: int = 24) -> Path:
     """Write jigsaw.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
     from training.export_jigsaw import build_card, export_net
-    from training.jigsaw import JigsawConfig
-    from training.jigsaw_net import JigsawNet
+    from training.jigsaw import JigsawConfig, make_net
 
-    cfg = JigsawConfig(tile=tile, cell=cell, set_size=set_size, widths=widths, dim=16, hidden=32)
+    cfg = JigsawConfig(tile=tile, cell=cell, set_size=set_size, widths=widths, dim=16, hidden=32,
+                       cell_width=16)
     perms = permutation_set(cfg.set_size, cfg.set_seed)
     torch.manual_seed(seed)
-    model = JigsawNet(len(perms), cfg.widths, cfg.dim, cfg.hidden, cfg.dropout).eval()
+    model = make_net(cfg, len(perms)).eval()
     path = out_dir / "jigsaw.onnx"
     diff = export_net(model, path, cfg.tile)
     config = {**asdict(cfg), "widths": list(cfg.widths)}

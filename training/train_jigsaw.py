@@ -37,7 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channel-shift", type=int, default=1)
     p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
     p.add_argument("--dim", type=int, default=256, help="tile feature size")
-    p.add_argument("--hidden", type=int, default=512, help="hidden units of each head")
+    p.add_argument("--hidden", type=int, default=512, help="hidden units of the permutation head")
+    p.add_argument("--cell-width", type=int, default=128, help="token width of the relational cell head")
+    p.add_argument("--cell-layers", type=int, default=2, help="self-attention blocks of the cell head")
     add_loop_arguments(p, steps=6000, batch_help="puzzles per step")
 
 
@@ -57,6 +59,8 @@ def task_config(args: argparse.Namespace) -> JigsawConfig:
         widths=tuple(args.widths),
         dim=args.dim,
         hidden=args.hidden,
+        cell_width=args.cell_width,
+        cell_layers=args.cell_layers,
         val_images=args.val_images,
         limit=args.limit,
     )

@@ -14,7 +14,9 @@ from models.settings import get_settings
 from training import evaluate_jigsaw, export_jigsaw, train_jigsaw
 from training.jigsaw import JigsawConfig, JigsawTask, make_puzzles
 
-TINY = dict(tile=16, cell=19, image_size=64, widths=(8, 16, 16, 16), dim=32, hidden=64, limit=16, val_images=8)
+TINY = dict(
+    tile=16, cell=19, image_size=64, widths=(8, 16, 16, 16), dim=32, hidden=64, cell_width=16, limit=16, val_images=8
+)
 TRAIN_ARGS = [
     "--tile",
     "16",
@@ -28,6 +30,8 @@ TRAIN_ARGS = [
     "32",
     "--hidden",
     "64",
+    "--cell-width",
+    "16",
     "--limit",
     "16",
     "--val-images",
@@ -202,3 +206,17 @@ def test_evaluation_writes_markdown_and_json(exported, env):
     assert set(methods) == {"perm x1", "perm iterated", "cell"} and report["photos"]["photos"] == 2
     assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
     assert "| cell |" in (out / "report.md").read_text()
+    variants = report["shortcut_variants"]
+    assert list(variants) == [label for label, _, _ in evaluate_jigsaw.TILE_VARIANTS]
+    # The as-served variant is the same cell-head solve of the same shuffles as the table above.
+    assert variants["as served: gap + per-tile normalisation"] == pytest.approx(methods["cell"]["tile_accuracy"])
+    assert "no gap (whole cells)" in (out / "report.md").read_text()
+
+
+def test_joint_normalisation_keeps_brightness_differences_between_tiles():
+    tiles = np.stack([np.full((4, 4, 3), 50 + 20 * i, np.uint8) for i in range(9)])
+    tiles[..., 0] += np.arange(4, dtype=np.uint8)  # some texture, so per-tile std is not zero
+    joint = evaluate_jigsaw.normalise_jointly(tiles)
+    assert joint.shape == (9, 3, 4, 4) and joint[8].mean() > joint[0].mean() + 1.0
+    per_tile = J.normalise_tiles(tiles)
+    assert abs(per_tile[8].mean() - per_tile[0].mean()) < 1e-5

@@ -1,0 +1,30 @@
+"""``pretext evaluate rotation`` through the serving path, on a tiny model and real photos."""
+
+import argparse
+import json
+
+import pytest
+
+from training.evaluate_rotation import add_arguments, run
+from training.tiny_models import tiny_rotation
+
+
+@pytest.fixture
+def report(datasets_dir, isolated_settings, tmp_path):
+    isolated_settings.models_dir.mkdir(parents=True)
+    tiny_rotation(isolated_settings.models_dir, widths=(8, 8, 8, 8))
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    assert run(p.parse_args(["--val-images", "6", "--photos-limit", "3", "--out", str(tmp_path / "out")])) == 0
+    return json.loads((tmp_path / "out" / "report.json").read_text()), (tmp_path / "out" / "report.md").read_text()
+
+
+def test_every_photo_is_scored_once_and_in_all_four_turns(report):
+    data, md = report
+    for name, n in (("imagenette_val", 6), ("photos", 3)):
+        once, every = data[name]["random_turn"], data[name]["all_four_turns"]
+        assert once["images"] == n and every["images"] == 4 * n
+        # With equal counts per angle, overall accuracy is the mean of the per-angle ones.
+        assert every["accuracy"] == pytest.approx(sum(every["by_angle"].values()) / 4)
+        assert 0.0 <= once["single_view_accuracy"] <= 1.0
+    assert data["model_version"].startswith("rotation-tiny") and "| photos | all four | 12 |" in md

@@ -1,0 +1,132 @@
+"""``pretext evaluate rotation``: how often the shipped model tells the turn, through serving code.
+
+Both sets go through ``RotationModel.predict``, the path of ``pretext rotate`` and the API: the
+photo at full size, turned by a multiple of 90 degrees, resized to the card's serving side and
+ensembled over its four turns. The single-view figure (the network run once, on the photo as
+given) is reported beside it, to show what the ensemble adds.
+"""
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.errors import ImageError, PretextError
+from models.imageio import load_image
+from models.rotation import ANGLES, rotate
+from models.rotation_model import RotationModel
+from training.datasets import ZipSplit, photo_paths
+
+
+class Tally:
+    """Right answers per true angle, for the ensemble and for the single view."""
+
+    def __init__(self) -> None:
+        self.right = {a: 0 for a in ANGLES}
+        self.single = {a: 0 for a in ANGLES}
+        self.total = {a: 0 for a in ANGLES}
+
+    def add(self, model: RotationModel, upright: np.ndarray, angle: int) -> None:
+        res = model.predict(rotate(upright, angle))
+        self.total[angle] += 1
+        self.right[angle] += int(res.angle == angle)
+        view = res.views[0]
+        self.single[angle] += int(max(view, key=view.get) == str(angle))
+
+    def summary(self) -> dict[str, Any]:
+        n = sum(self.total.values())
+        return {
+            "images": n,
+            "accuracy": sum(self.right.values()) / max(n, 1),
+            "single_view_accuracy": sum(self.single.values()) / max(n, 1),
+            "by_angle": {str(a): self.right[a] / self.total[a] for a in ANGLES if self.total[a]},
+        }
+
+
+def score(model: RotationModel, photos: Iterable[np.ndarray], seed: int) -> dict[str, Any]:
+    """Each photo turned once by a random multiple of 90 degrees, and turned all four ways."""
+    rng = np.random.default_rng(seed)
+    once, every = Tally(), Tally()
+    for rgb8 in photos:
+        once.add(model, rgb8, ANGLES[int(rng.integers(4))])
+        for angle in ANGLES:
+            every.add(model, rgb8, angle)
+    return {"random_turn": once.summary(), "all_four_turns": every.summary()}
+
+
+def val_photos(n: int | None) -> Iterable[np.ndarray]:
+    split = ZipSplit("imagenette-val")
+    for i in range(len(split) if n is None else min(n, len(split))):
+        yield split.rgb(i)
+
+
+def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[np.ndarray]:
+    for path in paths:
+        try:
+            yield load_image(path)
+        except ImageError as exc:
+            skipped.append(f"{path.name}: {exc}")
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "# Rotation evaluation",
+        "",
+        f"Model `{report['model_version']}` (sha256 `{str(report['model_sha256'])[:12]}`), served at a shorter side "
+        f"of {report['serve_short_side']} px, through `RotationModel.predict` (what `pretext rotate` runs). "
+        f"Seed {report['seed']}.",
+        "",
+        "| set | turns | images | accuracy | single view | 0 | 90 | 180 | 270 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in ("imagenette_val", "photos"):
+        for turns, label in (("random_turn", "one random"), ("all_four_turns", "all four")):
+            s = report[name][turns]
+            by = " | ".join(f"{s['by_angle'].get(str(a), float('nan')):.3f}" for a in ANGLES)
+            lines.append(f"| {name} | {label} | {s['images']} | {s['accuracy']:.3f} | "
+                         f"{s['single_view_accuracy']:.3f} | {by} |")
+    lines += ["", "Chance is 0.25. Columns 0-270: accuracy per true angle (counter-clockwise).", ""]
+    if report["skipped"]:
+        lines += ["Skipped: " + "; ".join(report["skipped"]), ""]
+    lines += [f"Command: `{report['command']}`", ""]
+    return "\n".join(lines)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="rotation", help="model name in the models folder")
+    p.add_argument("--val-images", type=int, default=None, help="first N of imagenette-val (default all)")
+    p.add_argument("--photos-limit", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("reports/rotation"))
+
+
+def run(args: argparse.Namespace) -> int:
+    t0 = time.time()
+    try:
+        model = RotationModel(args.model, device="cpu")
+        paths = photo_paths()[: args.photos_limit]
+        skipped: list[str] = []
+        report = {
+            "model_version": model.card.get("version"),
+            "model_sha256": model.card.get("sha256"),
+            "serve_short_side": model.short_side,
+            "seed": args.seed,
+            "imagenette_val": score(model, val_photos(args.val_images), args.seed),
+            "photos": score(model, folder_photos(paths, skipped), args.seed),
+            "skipped": skipped,
+            "command": " ".join(["pretext", *sys.argv[1:]]),
+        }
+    except PretextError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report["seconds"] = round(time.time() - t0, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / "report.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
