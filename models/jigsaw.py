@@ -26,6 +26,8 @@ from scipy.optimize import linear_sum_assignment
 GRID = 3
 N_TILES = GRID * GRID
 IDENTITY = np.arange(N_TILES, dtype=np.int64)
+# MIRROR[c]: the cell that cell c becomes when the photo is flipped left to right (an involution).
+MIRROR = np.array([3 * (c // 3) + 2 - c % 3 for c in range(N_TILES)], dtype=np.int64)
 NORM_EPS = 1e-3  # keeps flat (constant) tiles finite after standardisation
 
 # 100 rather than the paper's preferred 1000: a 2-core CPU budget trains a few thousand steps,
@@ -324,8 +326,34 @@ def solve_outputs(perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.nd
     return assign(cell_scores(perm_logits, cell_logits, perms, method))
 
 
-def solve_tiles(tiles: np.ndarray, run: Runner, perms: np.ndarray, method: str = "cell", rounds: int = 3) -> Solution:
-    """Solve normalised tiles (9, 3, t, t): assign, reorder by the answer, run again, up to ``rounds``."""
+def flip_tiles(tiles: np.ndarray) -> np.ndarray:
+    """(..., 3, t, t) tiles -> each mirrored left to right, i.e. the tiles of the mirrored photo."""
+    return np.ascontiguousarray(np.asarray(tiles)[..., ::-1])
+
+
+def flip_averaged_cell_logits(tiles: np.ndarray, cell_logits: np.ndarray, run: Runner) -> np.ndarray:
+    """(9, 9) cell log-probabilities averaged with those of the mirrored puzzle, mapped back.
+
+    Training flipped photos at random, so the mirrored puzzle is as familiar to the network as
+    the original; its tile i from cell c sits in cell MIRROR[c] of the mirrored photo.
+    """
+    flipped = log_softmax(np.asarray(run(flip_tiles(tiles)[None])[1][0]).reshape(N_TILES, N_TILES), axis=1)
+    own = log_softmax(np.asarray(cell_logits).reshape(N_TILES, N_TILES), axis=1)
+    return (own + flipped[:, MIRROR]) / 2
+
+
+def solve_tiles(
+    tiles: np.ndarray,
+    run: Runner,
+    perms: np.ndarray,
+    method: str = "cell",
+    rounds: int = 3,
+    flip: bool = False,
+) -> Solution:
+    """Solve normalised tiles (9, 3, t, t): assign, reorder by the answer, run again, up to ``rounds``.
+
+    ``flip`` (cell method) also runs the mirrored puzzle and averages the two answers.
+    """
     # Re-running matters for "perm": the classifier only knows its K permutations, but a nearly
     # solved puzzle is close to the identity, which the set holds. Stop once it looks solved.
     x = np.asarray(tiles, dtype=np.float32)
@@ -338,6 +366,8 @@ def solve_tiles(tiles: np.ndarray, run: Runner, perms: np.ndarray, method: str =
         y = np.empty_like(x)
         y[current] = x
         perm_logits, cell_logits = run(y[None])
+        if flip and method == "cell":
+            cell_logits = flip_averaged_cell_logits(y, cell_logits[0], run)[None]
         sol = solve_outputs(perm_logits[0], cell_logits[0], perms, method)
         # y[j] comes from cell sol[j] and x[i] sits at j = current[i], so compose.
         conf = sol.confidence[current]

@@ -32,6 +32,7 @@ class JigsawSpec:
     permutations: np.ndarray  # (K, 9) int64, in the order of the permutation logits
     default_method: str = "cell"
     rounds: int = 3  # solver rounds for the "perm" method
+    flip: bool = False  # cell method: average with the mirrored puzzle's answer
 
 
 def spec_from_card(card: dict) -> JigsawSpec:
@@ -44,6 +45,7 @@ def spec_from_card(card: dict) -> JigsawSpec:
             permutations=np.asarray(card["permutations"], dtype=np.int64).reshape(-1, N_TILES),
             default_method=solver.get("default_method", "cell"),
             rounds=int(solver.get("rounds", 3)),
+            flip=bool(solver.get("flip", False)),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
@@ -89,4 +91,4 @@ def solve_image(
         # Re-running only pays off for the set classifier; the cell head saw every ordering.
         rounds = spec.rounds if method == "perm" else 1
     tiles = normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio))
-    return solve_tiles(tiles, run, spec.permutations, method, rounds)
+    return solve_tiles(tiles, run, spec.permutations, method, rounds, spec.flip)

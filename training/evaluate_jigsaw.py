@@ -16,12 +16,19 @@ import numpy as np
 from models.errors import ImageError, PretextError
 from models.imageio import load_image
 from models.jigsaw import N_TILES, image_tiles, normalise_tiles, shuffle_image, solve_tiles, uniform_permutations
-from models.jigsaw_model import JigsawModel, solve_image
+from models.jigsaw_model import JigsawModel
 from training.datasets import ZipSplit, photo_paths
 from training.jigsaw import JigsawConfig, make_puzzles
 
 # (label, method, rounds): the permutation head alone and iterated, and the cell head.
-SOLVERS = (("perm x1", "perm", 1), ("perm iterated", "perm", None), ("cell", "cell", 1))
+# (label, method, rounds, flip): the permutation head alone and iterated, the cell head alone and
+# averaged with the mirrored puzzle.
+SOLVERS = (
+    ("perm x1", "perm", 1, False),
+    ("perm iterated", "perm", None, False),
+    ("cell", "cell", 1, False),
+    ("cell + flip", "cell", 1, True),
+)
 # (label, gap kept, per-tile normalisation): serving's tiles, then with each measure switched off.
 TILE_VARIANTS = (
     ("as served: gap + per-tile normalisation", True, True),
@@ -82,12 +89,26 @@ def permutation_accuracy(
     }
 
 
+def val_solving(model: JigsawModel, images: np.ndarray, n: int, cell: int, seed: int) -> dict[str, float]:
+    """Cell-head tile accuracy on n centred imagenette-val puzzles shuffled uniformly, without and with flip."""
+    # The photos are the test; this is where the solver's default (flip or not) is chosen.
+    rng = np.random.default_rng(seed + 1)
+    perms = uniform_permutations(rng, n)
+    cfg = JigsawConfig(tile=model.spec.tile, cell=cell, image_size=images.shape[1])
+    tiles = make_puzzles(images, np.arange(n), perms, rng, cfg, train=False)
+    out = {}
+    for flip in (False, True):
+        solved = [solve_tiles(t, model.run, model.spec.permutations, "cell", 1, flip).permutation for t in tiles]
+        out["cell + flip" if flip else "cell"] = float((np.stack(solved) == perms).mean())
+    return out
+
+
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
     """Tile-position accuracy and exact-solve rate on uniformly shuffled photos, per solver."""
     rng = np.random.default_rng(seed)
     stats: dict[str, dict[str, list]] = {
         label: {"acc": [], "exact": [], "conf_right": [], "conf_wrong": [], "rounds": [], "s": []}
-        for label, _, _ in SOLVERS
+        for label, _, _, _ in SOLVERS
     }
     skipped = []
     for path in paths:
@@ -97,9 +118,9 @@ def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int)
         except (ImageError, ValueError) as exc:
             skipped.append(f"{path.name}: {exc}")
             continue
-        for label, method, r in SOLVERS:
+        for label, method, r, flip in SOLVERS:
             t0 = time.perf_counter()
-            sol = solve_image(shuffled, model.run, model.spec, method, r or rounds)
+            sol = solve_tiles(model.tiles(shuffled), model.run, model.spec.permutations, method, r or rounds, flip)
             right = sol.permutation == perm
             st = stats[label]
             st["s"].append(time.perf_counter() - t0)
@@ -140,6 +161,12 @@ def markdown(report: dict[str, Any]) -> str:
         "| top-1 | top-5 | chance |",
         "|---|---|---|",
         f"| {pa['top1']:.3f} | {pa['top5']:.3f} | {pa['chance_top1']:.3f} |",
+        "",
+        "## Solving uniformly random shuffles of imagenette-val (cell head; chooses the default)",
+        "",
+        "| solver | tile accuracy |",
+        "|---|---|",
+        *(f"| {label} | {acc:.3f} |" for label, acc in report.get("imagenette_val_uniform", {}).items()),
         "",
         f"## Solving uniformly random shuffles of the photos folder ({ps['photos']} photos)",
         "",
@@ -192,6 +219,7 @@ def evaluate(
         "model_version": model.card.get("version"),
         "model_sha256": model.card.get("sha256"),
         "imagenette_val": permutation_accuracy(model, images, min(val_images, len(images)), cell, seed),
+        "imagenette_val_uniform": val_solving(model, images, min(val_images, len(images)), cell, seed),
         "photos": photo_solving(model, paths, seed, rounds),
         "shortcut_variants": shortcut_variants(model, paths, seed),
         "settings": {"seed": seed, "rounds": rounds, "augment": False, "tiles": "centred"},

@@ -85,6 +85,8 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("imagenette_val", "photos"):
+        if not report[name]["random_turn"]["images"]:
+            continue
         for turns, label in (("random_turn", "one random"), ("all_four_turns", "all four")):
             s = report[name][turns]
             by = " | ".join(f"{s['by_angle'].get(str(a), float('nan')):.3f}" for a in ANGLES)
@@ -102,6 +104,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-images", type=int, default=None, help="first N of imagenette-val (default all)")
     p.add_argument("--photos-limit", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--short-side", type=int, default=None, help="serve at this shorter side (default: the card's)")
+    p.add_argument("--no-photos", action="store_true", help="imagenette-val only (choosing serving settings)")
     p.add_argument("--out", type=Path, default=Path("reports/rotation"))
 
 
@@ -109,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.time()
     try:
         model = RotationModel(args.model, device="cpu")
-        paths = photo_paths()[: args.photos_limit]
+        if args.short_side:
+            model.short_side = args.short_side
+        paths = [] if args.no_photos else photo_paths()[: args.photos_limit]
         skipped: list[str] = []
         report = {
             "model_version": model.card.get("version"),

@@ -55,7 +55,7 @@ def last_validation(run_dir: Path) -> dict[str, float]:
     return {k: v for k, v in vals[-1].items() if k != "kind"} if vals else {}
 
 
-def build_card(ck: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+def build_card(ck: dict[str, Any], run_dir: Path, flip: bool = False) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
     cfg = config_from_state(state)
@@ -84,6 +84,14 @@ def build_card(ck: dict[str, Any], run_dir: Path) -> dict[str, Any]:
             "cells and positions are row-major 0..8; permutation[i] is the original cell of the tile "
             "at position i (shuffled[i] = original[permutation[i]])"
         ),
+        "architecture": {
+            "tile_encoder": f"Trunk(3, {list(cfg.widths)}) + global average pool + FC {cfg.dim}, shared by the 9 tiles",
+            "perm_head": f"MLP on the 9 features concatenated in order: {N_TILES * cfg.dim} -> {cfg.hidden} -> {k}",
+            "cell_head": (
+                f"{cfg.cell_layers} self-attention blocks of width {cfg.cell_width} over the 9 tile features, no "
+                "position embedding (equivariant to the input order), then a linear layer to 9 cells"
+            ),
+        },
         "tile_size": t,
         "cell_size": cfg.cell,
         "tile_ratio": t / cfg.cell,
@@ -96,7 +104,8 @@ def build_card(ck: dict[str, Any], run_dir: Path) -> dict[str, Any]:
             "mean_hamming": float(hamming_matrix(perms).sum() / max(1, k * (k - 1))),
         },
         "permutations": perms.tolist(),
-        "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS},
+        "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS,
+                   "flip": flip},
         "opset": OPSET,
         "parameters": sum(p.numel() for p in model.parameters()),
         "macs_per_puzzle": count_macs(model, (1, N_TILES, 3, t, t)),
@@ -129,12 +138,14 @@ def export_net(model: JigsawNet, path: Path, tile: int) -> float:
     return diff
 
 
-def export_run(run_dir: Path, out_dir: Path, metrics: Path | None = None) -> tuple[dict[str, Any], Path]:
+def export_run(
+    run_dir: Path, out_dir: Path, metrics: Path | None = None, flip: bool = False
+) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
     path = out_dir / f"{MODEL_NAME}.onnx"
     diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir)
+    card = build_card(ck, run_dir, flip)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():
         card["metrics"]["evaluation"] = json.loads(metrics.read_text())
@@ -148,12 +159,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--metrics", type=Path, default=None, help="report.json of `pretext evaluate jigsaw`, put in the card's metrics"
     )
+    p.add_argument("--solver-flip", action="store_true",
+                   help="serve the cell solver averaged with the mirrored puzzle (choose on imagenette-val)")
 
 
 def run(args: argparse.Namespace) -> int:
     out_dir = args.out_dir or models_dir()
     try:
-        card, card_file = export_run(args.run, out_dir, args.metrics)
+        card, card_file = export_run(args.run, out_dir, args.metrics, args.solver_flip)
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

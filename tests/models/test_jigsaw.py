@@ -342,3 +342,37 @@ def test_serving_modules_never_import_torch():
         "sys.exit(1 if 'torch' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def ramp_coded_tiles(perm: np.ndarray) -> np.ndarray:
+    """(9, 3, 2, 2) tiles: channel 0 holds the source cell, channel 1 rises left to right."""
+    tiles = np.zeros((9, 3, 2, 2), np.float32)
+    tiles[:, 0] = perm[:, None, None]
+    tiles[:, 1] = np.array([0.0, 1.0])
+    return tiles
+
+
+def mirror_aware_runner(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weak, misleading evidence on upright tiles; strong evidence on mirrored ones, in mirrored cells."""
+    cells = np.rint(x[0, :, 0, 0, 0]).astype(int)
+    mirrored = x[0, :, 1, 0, 0] > x[0, :, 1, 0, 1]
+    logits = np.zeros((1, 9, 9))
+    for i, c in enumerate(cells):
+        if mirrored[i]:
+            logits[0, i, J.MIRROR[c]] += 5.0
+        else:
+            logits[0, i, c] += 1.0
+            logits[0, i, (c + 1) % 9] += 1.5
+    return np.zeros((1, 100)), logits
+
+
+def test_flip_ensemble_maps_the_mirrored_answer_back_to_the_photo_cells():
+    assert np.array_equal(J.MIRROR[J.MIRROR], J.IDENTITY) and J.MIRROR.tolist()[:3] == [2, 1, 0]
+    perms = J.permutation_set(100, 0)
+    perm = J.uniform_permutations(np.random.default_rng(3), 1)[0]
+    tiles = ramp_coded_tiles(perm)
+    # Alone, the upright view prefers the wrong cell of every tile; the mirrored view, mapped
+    # back through MIRROR, outweighs it. A wrong mapping would scatter the tiles instead.
+    assert not np.array_equal(J.solve_tiles(tiles, mirror_aware_runner, perms, "cell", 1).permutation, perm)
+    sol = J.solve_tiles(tiles, mirror_aware_runner, perms, "cell", 1, flip=True)
+    assert np.array_equal(sol.permutation, perm)

@@ -203,7 +203,8 @@ def test_evaluation_writes_markdown_and_json(exported, env):
     report = json.loads((out / "report.json").read_text())
     assert report["imagenette_val"]["images"] == 8 and 0 <= report["imagenette_val"]["top5"] <= 1
     methods = report["photos"]["methods"]
-    assert set(methods) == {"perm x1", "perm iterated", "cell"} and report["photos"]["photos"] == 2
+    assert set(methods) == {"perm x1", "perm iterated", "cell", "cell + flip"} and report["photos"]["photos"] == 2
+    assert set(report["imagenette_val_uniform"]) == {"cell", "cell + flip"}
     assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
     assert "| cell |" in (out / "report.md").read_text()
     variants = report["shortcut_variants"]
