@@ -61,16 +61,26 @@ def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
     return normalise(np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BILINEAR)))[None]
 
 
-def combine_rotations(logits_by_angle: np.ndarray) -> np.ndarray:
+def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+
+def combine_rotations(logits_by_angle: np.ndarray, mirrored: np.ndarray | None = None) -> np.ndarray:
     """(4, 4) logits of the input turned by a further 0, 90, 180, 270 -> (4,) probabilities.
 
     Row j comes from the input rotated a further 90j degrees, whose true class is (k + j) mod 4
     if the input's is k; averaging the four views' log-probabilities is a cheap ensemble.
+    ``mirrored`` holds the same for the input mirrored left to right: mirroring turns a rotation
+    by k into one by -k, so its row j's true class is (j - k) mod 4.
     """
-    z = np.asarray(logits_by_angle, dtype=np.float64)
-    logp = z - z.max(1, keepdims=True)
-    logp -= np.log(np.exp(logp).sum(1, keepdims=True))
-    joint = np.array([sum(logp[j, (k + j) % 4] for j in range(4)) for k in range(4)]) / 4
+    logp = _log_softmax_rows(logits_by_angle)
+    terms = [[logp[j, (k + j) % 4] for j in range(4)] for k in range(4)]
+    if mirrored is not None:
+        logm = _log_softmax_rows(mirrored)
+        terms = [t + [logm[j, (j - k) % 4] for j in range(4)] for k, t in enumerate(terms)]
+    joint = np.array([np.mean(t) for t in terms])
     p = np.exp(joint - joint.max())
     return (p / p.sum()).astype(np.float32)
 

@@ -31,6 +31,7 @@ class RotationModel:
         self.card = load_card(name, root)
         self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
         self.short_side = int(self.card["serve_short_side"])
+        self.mirror_views = bool(self.card.get("mirror_views", False))  # 8 views instead of 4
 
     def run(self, x: np.ndarray, p: float = 2.0) -> list[np.ndarray]:
         """(B, 3, h, w) normalised -> [logits (B, 4), attention of blocks 1..4 (B, h_i, w_i)]."""
@@ -49,7 +50,12 @@ class RotationModel:
             views.append({str(a): float(v) for a, v in zip(ANGLES, pv, strict=True)})
             if extra == 0:
                 maps = [normalise_map(m[0]) for m in outs[1:]]
-        probs = combine_rotations(np.stack(logits))
+        mirrored = None
+        if self.mirror_views:
+            m = x[:, ::-1]
+            mirrored = np.stack([self.run(np.ascontiguousarray(np.moveaxis(rotate(m, extra), -1, 0))[None], p)[0][0]
+                                 for extra in ANGLES])
+        probs = combine_rotations(np.stack(logits), mirrored)
         return RotationResult(
             angle=ANGLES[int(np.argmax(probs))],
             probabilities={str(a): float(v) for a, v in zip(ANGLES, probs, strict=True)},

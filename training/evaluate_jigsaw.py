@@ -233,7 +233,7 @@ def evaluate(
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="jigsaw", help="model name in the models folder")
-    p.add_argument("--out", type=Path, default=Path("runs/jigsaw/eval"), help="report folder")
+    p.add_argument("--out", type=Path, default=Path("reports/jigsaw"), help="report folder")
     p.add_argument("--val-images", type=int, default=1000)
     p.add_argument("--photos-limit", type=int, default=None, help="only the first N photos")
     p.add_argument("--seed", type=int, default=0)

@@ -78,7 +78,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# Rotation evaluation",
         "",
         f"Model `{report['model_version']}` (sha256 `{str(report['model_sha256'])[:12]}`), served at a shorter side "
-        f"of {report['serve_short_side']} px, through `RotationModel.predict` (what `pretext rotate` runs). "
+        f"of {report['serve_short_side']} px, through `RotationModel.predict` (what `pretext rotate` runs), "
+        f"{8 if report['mirror_views'] else 4} views per photo. "
         f"Seed {report['seed']}.",
         "",
         "| set | turns | images | accuracy | single view | 0 | 90 | 180 | 270 |",
@@ -105,6 +106,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--photos-limit", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--short-side", type=int, default=None, help="serve at this shorter side (default: the card's)")
+    p.add_argument("--mirror-views", choices=["card", "on", "off"], default="card",
+                   help="8 views (mirrored too) or 4; default: the card's")
     p.add_argument("--no-photos", action="store_true", help="imagenette-val only (choosing serving settings)")
     p.add_argument("--out", type=Path, default=Path("reports/rotation"))
 
@@ -115,12 +118,15 @@ def run(args: argparse.Namespace) -> int:
         model = RotationModel(args.model, device="cpu")
         if args.short_side:
             model.short_side = args.short_side
+        if args.mirror_views != "card":
+            model.mirror_views = args.mirror_views == "on"
         paths = [] if args.no_photos else photo_paths()[: args.photos_limit]
         skipped: list[str] = []
         report = {
             "model_version": model.card.get("version"),
             "model_sha256": model.card.get("sha256"),
             "serve_short_side": model.short_side,
+            "mirror_views": model.mirror_views,
             "seed": args.seed,
             "imagenette_val": score(model, val_photos(args.val_images), args.seed),
             "photos": score(model, folder_photos(paths, skipped), args.seed),

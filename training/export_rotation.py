@@ -23,6 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
     p.add_argument("--serve-short-side", type=int, default=None, help="default: the training size")
     p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
+    p.add_argument("--mirror-views", action="store_true",
+                   help="serve with 8 views (4 turns, mirrored and not) instead of 4; choose on imagenette-val")
 
 
 def export_net(net: RotationNet, path: Path) -> float:
@@ -88,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
                   "loop": ck.get("config"), "steps": ck["step"], **summary},
         metrics=json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
     )
+    card["mirror_views"] = bool(getattr(args, "mirror_views", False))
     card_file = write_card(card, path)
     print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff}))
     return 0

@@ -78,3 +78,16 @@ def test_combined_views_undo_each_views_extra_turn():
         for j in range(4):
             logits[j, (k + j) % 4] = 5.0
         assert int(np.argmax(combine_rotations(logits))) == k
+
+
+def test_mirrored_views_count_with_the_turn_reversed():
+    # Upright views say nothing; mirrored views of an input at class k say (j - k) % 4 for view j.
+    for k in range(4):
+        mirrored = np.full((4, 4), -5.0)
+        for j in range(4):
+            mirrored[j, (j - k) % 4] = 5.0
+        probs = combine_rotations(np.zeros((4, 4)), mirrored)
+        assert int(np.argmax(probs)) == k and probs.sum() == pytest.approx(1.0)
+        # Read without the reversal, the same views would point at another class (unless k is 0 or 2).
+        if k in (1, 3):
+            assert int(np.argmax(combine_rotations(mirrored))) != k
