@@ -28,7 +28,7 @@ class JigsawSpec:
     """What serving needs from the card: tile geometry, permutation set and solver defaults."""
 
     tile: int
-    ratio: float  # tile side / cell side used in training
+    ratio: float  # share of each cell's side cut into a tile at serving (1.0: the whole cell)
     permutations: np.ndarray  # (K, 9) int64, in the order of the permutation logits
     default_method: str = "cell"
     rounds: int = 3  # solver rounds for the "perm" method
@@ -41,7 +41,8 @@ def spec_from_card(card: dict) -> JigsawSpec:
         solver = card.get("solver", {})
         return JigsawSpec(
             tile=int(card["tile_size"]),
-            ratio=float(card["tile_ratio"]),
+            # The solver may serve another ratio than training's tile/cell, chosen on imagenette-val.
+            ratio=float(solver.get("tile_ratio", card["tile_ratio"])),
             permutations=np.asarray(card["permutations"], dtype=np.int64).reshape(-1, N_TILES),
             default_method=solver.get("default_method", "cell"),
             rounds=int(solver.get("rounds", 3)),

@@ -29,11 +29,11 @@ SOLVERS = (
     ("cell", "cell", 1, False),
     ("cell + flip", "cell", 1, True),
 )
-# (label, gap kept, per-tile normalisation): serving's tiles, then with each measure switched off.
+# (label, gap kept, per-tile normalisation): tiles as in training, then with each measure switched off.
 TILE_VARIANTS = (
-    ("as served: gap + per-tile normalisation", True, True),
+    ("training's gap + per-tile normalisation", True, True),
     ("no gap (whole cells)", False, True),
-    ("no per-tile normalisation", True, False),
+    ("gap, no per-tile normalisation", True, False),
     ("neither", False, False),
 )
 
@@ -50,7 +50,7 @@ def shortcut_variants(model: JigsawModel, paths: list[Path], seed: int) -> dict[
     """Cell-head tile accuracy on the same uniform shuffles with the test-time measures switched off."""
     rng = np.random.default_rng(seed)
     hits: dict[str, list[float]] = {label: [] for label, _, _ in TILE_VARIANTS}
-    spec = model.spec
+    spec, train_ratio = model.spec, float(model.card["tile_ratio"])
     for path in paths:
         perm = uniform_permutations(rng, 1)[0]
         try:
@@ -58,7 +58,7 @@ def shortcut_variants(model: JigsawModel, paths: list[Path], seed: int) -> dict[
         except (ImageError, ValueError):
             continue  # photo_solving lists these
         for label, gap, per_tile in TILE_VARIANTS:
-            cut = image_tiles(shuffled, spec.tile, spec.ratio if gap else 1.0)
+            cut = image_tiles(shuffled, spec.tile, train_ratio if gap else 1.0)
             tiles = normalise_tiles(cut) if per_tile else normalise_jointly(cut)
             sol = solve_tiles(tiles, model.run, spec.permutations, "cell", 1)
             hits[label].append(float((sol.permutation == perm).mean()))
@@ -89,18 +89,28 @@ def permutation_accuracy(
     }
 
 
-def val_solving(model: JigsawModel, images: np.ndarray, n: int, cell: int, seed: int) -> dict[str, float]:
-    """Cell-head tile accuracy on n centred imagenette-val puzzles shuffled uniformly, without and with flip."""
-    # The photos are the test; this is where the solver's default (flip or not) is chosen.
+def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
+    """Cell-head tile accuracy on n uniformly shuffled imagenette-val photos, per serving choice.
+
+    Through the serving path (whole photo shuffled, cells cut by ``image_tiles``): tiles cut at
+    training's tile/cell ratio or from whole cells, each without and with the mirrored puzzle.
+    The photos folder is the test; these figures choose the card's solver settings.
+    """
     rng = np.random.default_rng(seed + 1)
+    split = ZipSplit("imagenette-val")
+    n = min(n, len(split))
     perms = uniform_permutations(rng, n)
-    cfg = JigsawConfig(tile=model.spec.tile, cell=cell, image_size=images.shape[1])
-    tiles = make_puzzles(images, np.arange(n), perms, rng, cfg, train=False)
-    out = {}
-    for flip in (False, True):
-        solved = [solve_tiles(t, model.run, model.spec.permutations, "cell", 1, flip).permutation for t in tiles]
-        out["cell + flip" if flip else "cell"] = float((np.stack(solved) == perms).mean())
-    return out
+    train_ratio = float(model.card["tile_ratio"])
+    choices = [(ratio, flip) for ratio in (train_ratio, 1.0) for flip in (False, True)]
+    hits: dict[str, list[float]] = {}
+    for i in range(n):
+        shuffled = shuffle_image(split.rgb(i), perms[i])
+        for ratio, flip in choices:
+            tiles = normalise_tiles(image_tiles(shuffled, model.spec.tile, ratio))
+            sol = solve_tiles(tiles, model.run, model.spec.permutations, "cell", 1, flip)
+            key = f"tile ratio {ratio:.2f}{' + flip' if flip else ''}"
+            hits.setdefault(key, []).append(float((sol.permutation == perms[i]).mean()))
+    return {key: float(np.mean(v)) for key, v in hits.items()}
 
 
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
@@ -154,7 +164,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Jigsaw evaluation",
         "",
-        f"Model `{report['model']}`; anti-shortcut measures off, tiles centred in their cells.",
+        f"Model `{report['model_version']}`; train-time augmentations off, tiles centred in their cells; served "
+        f"solver: tile ratio {report['solver'].get('tile_ratio')}, flip {report['solver'].get('flip')}.",
         "",
         f"## Permutation classification (imagenette-val, {pa['images']} puzzles, {pa['set_size']} classes)",
         "",
@@ -162,7 +173,7 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|---|",
         f"| {pa['top1']:.3f} | {pa['top5']:.3f} | {pa['chance_top1']:.3f} |",
         "",
-        "## Solving uniformly random shuffles of imagenette-val (cell head; chooses the default)",
+        "## Solving uniformly random shuffles of imagenette-val photos (cell head; chooses the served settings)",
         "",
         "| solver | tile accuracy |",
         "|---|---|",
@@ -218,8 +229,9 @@ def evaluate(
         "model": model_name,
         "model_version": model.card.get("version"),
         "model_sha256": model.card.get("sha256"),
+        "solver": model.card.get("solver", {}),
         "imagenette_val": permutation_accuracy(model, images, min(val_images, len(images)), cell, seed),
-        "imagenette_val_uniform": val_solving(model, images, min(val_images, len(images)), cell, seed),
+        "imagenette_val_uniform": val_solving(model, val_images, seed),
         "photos": photo_solving(model, paths, seed, rounds),
         "shortcut_variants": shortcut_variants(model, paths, seed),
         "settings": {"seed": seed, "rounds": rounds, "augment": False, "tiles": "centred"},

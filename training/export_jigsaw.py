@@ -55,7 +55,9 @@ def last_validation(run_dir: Path) -> dict[str, float]:
     return {k: v for k, v in vals[-1].items() if k != "kind"} if vals else {}
 
 
-def build_card(ck: dict[str, Any], run_dir: Path, flip: bool = False) -> dict[str, Any]:
+def build_card(
+    ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None
+) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
     cfg = config_from_state(state)
@@ -105,7 +107,7 @@ def build_card(ck: dict[str, Any], run_dir: Path, flip: bool = False) -> dict[st
         },
         "permutations": perms.tolist(),
         "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS,
-                   "flip": flip},
+                   "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell},
         "opset": OPSET,
         "parameters": sum(p.numel() for p in model.parameters()),
         "macs_per_puzzle": count_macs(model, (1, N_TILES, 3, t, t)),
@@ -139,13 +141,13 @@ def export_net(model: JigsawNet, path: Path, tile: int) -> float:
 
 
 def export_run(
-    run_dir: Path, out_dir: Path, metrics: Path | None = None, flip: bool = False
+    run_dir: Path, out_dir: Path, metrics: Path | None = None, flip: bool = False, serve_tile_ratio: float | None = None
 ) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
     path = out_dir / f"{MODEL_NAME}.onnx"
     diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir, flip)
+    card = build_card(ck, run_dir, flip, serve_tile_ratio)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():
         card["metrics"]["evaluation"] = json.loads(metrics.read_text())
@@ -161,12 +163,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--solver-flip", action="store_true",
                    help="serve the cell solver averaged with the mirrored puzzle (choose on imagenette-val)")
+    p.add_argument("--serve-tile-ratio", type=float, default=None,
+                   help="share of each cell cut into a tile at serving, in (0, 1]; default: training's tile/cell")
 
 
 def run(args: argparse.Namespace) -> int:
     out_dir = args.out_dir or models_dir()
     try:
-        card, card_file = export_run(args.run, out_dir, args.metrics, args.solver_flip)
+        if args.serve_tile_ratio is not None and not 0 < args.serve_tile_ratio <= 1:
+            raise RuntimeError(f"--serve-tile-ratio must be in (0, 1], got {args.serve_tile_ratio}")
+        card, card_file = export_run(args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio)
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

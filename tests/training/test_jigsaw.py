@@ -204,13 +204,16 @@ def test_evaluation_writes_markdown_and_json(exported, env):
     assert report["imagenette_val"]["images"] == 8 and 0 <= report["imagenette_val"]["top5"] <= 1
     methods = report["photos"]["methods"]
     assert set(methods) == {"perm x1", "perm iterated", "cell", "cell + flip"} and report["photos"]["photos"] == 2
-    assert set(report["imagenette_val_uniform"]) == {"cell", "cell + flip"}
     assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
     assert "| cell |" in (out / "report.md").read_text()
     variants = report["shortcut_variants"]
     assert list(variants) == [label for label, _, _ in evaluate_jigsaw.TILE_VARIANTS]
-    # The as-served variant is the same cell-head solve of the same shuffles as the table above.
-    assert variants["as served: gap + per-tile normalisation"] == pytest.approx(methods["cell"]["tile_accuracy"])
+    # Served at training's ratio, the first variant is the same cell-head solve as the table above.
+    assert report["solver"]["tile_ratio"] == pytest.approx(16 / 19)
+    assert variants["training's gap + per-tile normalisation"] == pytest.approx(methods["cell"]["tile_accuracy"])
+    assert set(report["imagenette_val_uniform"]) == {
+        "tile ratio 0.84", "tile ratio 0.84 + flip", "tile ratio 1.00", "tile ratio 1.00 + flip"
+    }
     assert "no gap (whole cells)" in (out / "report.md").read_text()
 
 
@@ -221,3 +224,15 @@ def test_joint_normalisation_keeps_brightness_differences_between_tiles():
     assert joint.shape == (9, 3, 4, 4) and joint[8].mean() > joint[0].mean() + 1.0
     per_tile = J.normalise_tiles(tiles)
     assert abs(per_tile[8].mean() - per_tile[0].mean()) < 1e-5
+
+
+def test_served_solver_settings_reach_the_serving_spec(run_dir, tmp_path):
+    from models.jigsaw_model import JigsawModel
+
+    args = ["--run", str(run_dir), "--out-dir", str(tmp_path), "--solver-flip", "--serve-tile-ratio", "1.0"]
+    assert export_jigsaw.run(parse(export_jigsaw.add_arguments, args)) == 0
+    model = JigsawModel(root=tmp_path, device="cpu")
+    assert model.spec.flip is True and model.spec.ratio == 1.0
+    assert model.card["tile_ratio"] == pytest.approx(16 / 19)  # training's ratio stays on record
+    bad = ["--run", str(run_dir), "--out-dir", str(tmp_path / "bad"), "--serve-tile-ratio", "1.5"]
+    assert export_jigsaw.run(parse(export_jigsaw.add_arguments, bad)) == 1
