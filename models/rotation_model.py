@@ -37,13 +37,17 @@ class RotationModel:
         """(B, 3, h, w) normalised -> [logits (B, 4), attention of blocks 1..4 (B, h_i, w_i)]."""
         return self.session.run(list(OUTPUT_NAMES), {"image": x, "p": np.array([p], np.float32)})
 
+    def run_turned(self, x: np.ndarray, extra: int, p: float) -> list[np.ndarray]:
+        """``run`` on one (h, w, 3) network-size input turned a further ``extra`` degrees."""
+        return self.run(np.ascontiguousarray(np.moveaxis(rotate(x, extra), -1, 0))[None], p)
+
     def predict(self, rgb8: np.ndarray, p: float = 2.0) -> RotationResult:
         """Angle of a photo, from all four turns of it (a cheap ensemble), plus attention maps."""
         attention_map(np.ones((1, 1, 1)), p)  # validates p before any work
         x = np.moveaxis(preprocess(rgb8, self.short_side)[0], 0, -1)  # (h, w, 3)
         logits, views, maps = [], [], []
         for extra in ANGLES:
-            outs = self.run(np.ascontiguousarray(np.moveaxis(rotate(x, extra), -1, 0))[None], p)
+            outs = self.run_turned(x, extra, p)
             logits.append(outs[0][0])
             z = outs[0][0] - outs[0][0].max()
             pv = np.exp(z) / np.exp(z).sum()
@@ -52,9 +56,7 @@ class RotationModel:
                 maps = [normalise_map(m[0]) for m in outs[1:]]
         mirrored = None
         if self.mirror_views:
-            m = x[:, ::-1]
-            mirrored = np.stack([self.run(np.ascontiguousarray(np.moveaxis(rotate(m, extra), -1, 0))[None], p)[0][0]
-                                 for extra in ANGLES])
+            mirrored = np.stack([self.run_turned(x[:, ::-1], extra, p)[0][0] for extra in ANGLES])
         probs = combine_rotations(np.stack(logits), mirrored)
         return RotationResult(
             angle=ANGLES[int(np.argmax(probs))],

@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from models.jigsaw_model import JigsawModel
 from training.datasets import ZipSplit, photo_paths
 from training.jigsaw import JigsawConfig, make_puzzles
 
-# (label, method, rounds): the permutation head alone and iterated, and the cell head.
 # (label, method, rounds, flip): the permutation head alone and iterated, the cell head alone and
 # averaged with the mirrored puzzle.
 SOLVERS = (
@@ -29,12 +29,14 @@ SOLVERS = (
     ("cell", "cell", 1, False),
     ("cell + flip", "cell", 1, True),
 )
-# (label, gap kept, per-tile normalisation): tiles as in training, then with each measure switched off.
-TILE_VARIANTS = (
-    ("training's gap + per-tile normalisation", True, True),
-    ("no gap (whole cells)", False, True),
-    ("gap, no per-tile normalisation", True, False),
-    ("neither", False, False),
+# (label, tile ratio or None for training's, per-tile normalisation, flip): the cell head's tiles as in
+# training, then with each test-time anti-shortcut measure switched off.
+Variant = tuple[str, float | None, bool, bool]
+TILE_VARIANTS: tuple[Variant, ...] = (
+    ("training's gap + per-tile normalisation", None, True, False),
+    ("no gap (whole cells)", 1.0, True, False),
+    ("gap, no per-tile normalisation", None, False, False),
+    ("neither", 1.0, False, False),
 )
 
 
@@ -46,23 +48,39 @@ def normalise_jointly(tiles: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(x, -1, -3))
 
 
-def shortcut_variants(model: JigsawModel, paths: list[Path], seed: int) -> dict[str, float]:
-    """Cell-head tile accuracy on the same uniform shuffles with the test-time measures switched off."""
-    rng = np.random.default_rng(seed)
-    hits: dict[str, list[float]] = {label: [] for label, _, _ in TILE_VARIANTS}
-    spec, train_ratio = model.spec, float(model.card["tile_ratio"])
+def shuffled_photos(
+    paths: list[Path], rng: np.random.Generator, skipped: list[str] | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(shuffled photo, its permutation) per readable photo, each shuffled uniformly at random."""
     for path in paths:
-        perm = uniform_permutations(rng, 1)[0]
+        perm = uniform_permutations(rng, 1)[0]  # drawn for unreadable photos too: same shuffles either way
         try:
             shuffled = shuffle_image(load_image(path), perm)
-        except (ImageError, ValueError):
-            continue  # photo_solving lists these
-        for label, gap, per_tile in TILE_VARIANTS:
-            cut = image_tiles(shuffled, spec.tile, train_ratio if gap else 1.0)
+        except (ImageError, ValueError) as exc:
+            if skipped is not None:
+                skipped.append(f"{path.name}: {exc}")
+            continue
+        yield shuffled, perm
+
+
+def cell_accuracy(
+    model: JigsawModel, puzzles: Iterable[tuple[np.ndarray, np.ndarray]], variants: Sequence[Variant]
+) -> dict[str, float]:
+    """Share of tiles the cell head places right on (shuffled photo, permutation) pairs, per variant."""
+    train_ratio = float(model.card["tile_ratio"])
+    hits: dict[str, list[float]] = {label: [] for label, _, _, _ in variants}
+    for shuffled, perm in puzzles:
+        for label, ratio, per_tile, flip in variants:
+            cut = image_tiles(shuffled, model.spec.tile, train_ratio if ratio is None else ratio)
             tiles = normalise_tiles(cut) if per_tile else normalise_jointly(cut)
-            sol = solve_tiles(tiles, model.run, spec.permutations, "cell", 1)
+            sol = solve_tiles(tiles, model.run, model.spec.permutations, "cell", 1, flip)
             hits[label].append(float((sol.permutation == perm).mean()))
     return {label: float(np.mean(v)) if v else float("nan") for label, v in hits.items()}
+
+
+def shortcut_variants(model: JigsawModel, paths: list[Path], seed: int) -> dict[str, float]:
+    """Cell-head tile accuracy on the same uniform shuffles with the test-time measures switched off."""
+    return cell_accuracy(model, shuffled_photos(paths, np.random.default_rng(seed)), TILE_VARIANTS)
 
 
 def permutation_accuracy(
@@ -101,16 +119,10 @@ def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     n = min(n, len(split))
     perms = uniform_permutations(rng, n)
     train_ratio = float(model.card["tile_ratio"])
-    choices = [(ratio, flip) for ratio in (train_ratio, 1.0) for flip in (False, True)]
-    hits: dict[str, list[float]] = {}
-    for i in range(n):
-        shuffled = shuffle_image(split.rgb(i), perms[i])
-        for ratio, flip in choices:
-            tiles = normalise_tiles(image_tiles(shuffled, model.spec.tile, ratio))
-            sol = solve_tiles(tiles, model.run, model.spec.permutations, "cell", 1, flip)
-            key = f"tile ratio {ratio:.2f}{' + flip' if flip else ''}"
-            hits.setdefault(key, []).append(float((sol.permutation == perms[i]).mean()))
-    return {key: float(np.mean(v)) for key, v in hits.items()}
+    choices = [(f"tile ratio {ratio:.2f}{' + flip' if flip else ''}", ratio, True, flip)
+               for ratio in (train_ratio, 1.0) for flip in (False, True)]
+    puzzles = ((shuffle_image(split.rgb(i), perms[i]), perms[i]) for i in range(n))
+    return cell_accuracy(model, puzzles, choices)
 
 
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
@@ -120,14 +132,8 @@ def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int)
         label: {"acc": [], "exact": [], "conf_right": [], "conf_wrong": [], "rounds": [], "s": []}
         for label, _, _, _ in SOLVERS
     }
-    skipped = []
-    for path in paths:
-        perm = uniform_permutations(rng, 1)[0]
-        try:
-            shuffled = shuffle_image(load_image(path), perm)
-        except (ImageError, ValueError) as exc:
-            skipped.append(f"{path.name}: {exc}")
-            continue
+    skipped: list[str] = []
+    for shuffled, perm in shuffled_photos(paths, rng, skipped):
         for label, method, r, flip in SOLVERS:
             t0 = time.perf_counter()
             sol = solve_tiles(model.tiles(shuffled), model.run, model.spec.permutations, method, r or rounds, flip)

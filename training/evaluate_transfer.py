@@ -66,7 +66,8 @@ def rows_for(weights: Path, supervised_run: Path) -> tuple[list[Row], list[str]]
 
 
 def evaluate(rows: list[Row], size: int, grid: int, train_images: int | None, val_images: int | None,
-             iters: int) -> list[dict[str, Any]]:
+             iters: int) -> dict[str, Any]:
+    """The table's rows with the number of train and val photos they were fitted and tested on."""
     train, val = ZipSplit("imagenette-train"), ZipSplit("imagenette-val")
     xtr, xte = train.cached(size, train_images), val.cached(size, val_images)
     ytr, yte = train.labels[: len(xtr)], val.labels[: len(xte)]
@@ -85,7 +86,7 @@ def evaluate(rows: list[Row], size: int, grid: int, train_images: int | None, va
                     "best_top1": max(b["top1"] for b in blocks), "seconds": round(time.time() - t0, 1)})
         print(f"{row.name}: " + ", ".join(f"block {b['block']} {100 * b['top1']:.1f}" for b in blocks),
               file=sys.stderr)
-    return out
+    return {"train_images": len(xtr), "val_images": len(xte), "rows": out}
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -153,13 +154,10 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     rows, missing = rows_for(args.weights or models_dir(), args.supervised_run)
-    results = evaluate(rows, args.size, args.grid, args.train_images, args.val_images, args.iters)
     report = {
         "size": args.size,
         "grid": args.grid,
-        "train_images": len(ZipSplit("imagenette-train").cached(args.size, args.train_images)),
-        "val_images": len(ZipSplit("imagenette-val").cached(args.size, args.val_images)),
-        "rows": results,
+        **evaluate(rows, args.size, args.grid, args.train_images, args.val_images, args.iters),
         "missing": missing,
         "command": " ".join(["pretext", *sys.argv[1:]]),
     }

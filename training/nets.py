@@ -47,6 +47,19 @@ class Trunk(nn.Module):
         return self.forward_blocks(x)[-1]
 
 
+class TrunkClassifier(nn.Module):
+    """Image (B, C, H, W) -> class logits (B, classes): the shared trunk, global average pool, linear."""
+
+    def __init__(self, classes: int, in_channels: int = 3, widths: tuple[int, ...] = (32, 64, 128, 160),
+                 dropout: float = 0.2) -> None:
+        super().__init__()
+        self.trunk = Trunk(in_channels, widths)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(widths[-1], classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x).mean(dim=(2, 3)))
+
+
 class ColorizationNet(nn.Module):
     """L (B, 1, H, W) -> (B, out_channels, H/4, W/4): ab-bin logits, or ab/110 for regression."""
 

@@ -12,24 +12,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.rotation import normalise, rotations
+from models.rotation import ANGLES, normalise, rotations
 from training.colorization import random_crops
 from training.datasets import ZipSplit
-from training.nets import Trunk
+from training.nets import TrunkClassifier
 
 WIDTHS = (32, 64, 128, 160)
 
 
-class RotationNet(nn.Module):
+class RotationNet(TrunkClassifier):
     """RGB (B, 3, H, W) -> rotation logits (B, 4): the shared trunk, global average pool, linear."""
 
     def __init__(self, widths: tuple[int, ...] = WIDTHS, dropout: float = 0.2) -> None:
-        super().__init__()
-        self.trunk = Trunk(3, widths)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(widths[-1], 4))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(x).mean(dim=(2, 3)))
+        super().__init__(len(ANGLES), 3, widths, dropout)
 
 
 class RotationWithAttention(nn.Module):

@@ -15,22 +15,17 @@ from torch import nn
 from models.rotation import normalise
 from training.colorization import random_crops
 from training.datasets import ZipSplit
-from training.nets import Trunk
+from training.nets import TrunkClassifier
 
 WIDTHS = (32, 64, 128, 160)
 N_CLASSES = 10
 
 
-class SupervisedNet(nn.Module):
-    """RGB (B, 3, H, W) -> class logits (B, classes): the shared trunk, global average pool, linear."""
+class SupervisedNet(TrunkClassifier):
+    """RGB (B, 3, H, W) -> imagenette class logits (B, 10): the rotation network's shape, other labels."""
 
     def __init__(self, classes: int = N_CLASSES, widths: tuple[int, ...] = WIDTHS, dropout: float = 0.2) -> None:
-        super().__init__()
-        self.trunk = Trunk(3, widths)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(widths[-1], classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(x).mean(dim=(2, 3)))
+        super().__init__(classes, 3, widths, dropout)
 
 
 @dataclass

@@ -207,7 +207,7 @@ def test_evaluation_writes_markdown_and_json(exported, env):
     assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
     assert "| cell |" in (out / "report.md").read_text()
     variants = report["shortcut_variants"]
-    assert list(variants) == [label for label, _, _ in evaluate_jigsaw.TILE_VARIANTS]
+    assert list(variants) == [label for label, _, _, _ in evaluate_jigsaw.TILE_VARIANTS]
     # Served at training's ratio, the first variant is the same cell-head solve as the table above.
     assert report["solver"]["tile_ratio"] == pytest.approx(16 / 19)
     assert variants["training's gap + per-tile normalisation"] == pytest.approx(methods["cell"]["tile_accuracy"])
