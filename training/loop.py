@@ -29,6 +29,7 @@ class LoopConfig:
     validate_every: int = 1000
     device: str = "auto"
     threads: int = 0  # 0 = torch's default
+    init_from: str | None = None  # an exported ONNX model of the same network to start from
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -137,6 +138,8 @@ def train(
         opt.load_state_dict(ck["optimizer"])
         start, elapsed, images = ck["step"], ck["elapsed"], ck["images"]
         print(f"resuming from step {start}", file=sys.stderr)
+    elif cfg.init_from:
+        start_from_export(task, model, Path(cfg.init_from), cfg, out_dir)
     progress = Progress(cfg.steps, start)
     t_run = time.time()
     t_window, n_window = time.time(), 0
@@ -198,8 +201,31 @@ def train(
         "images_per_s": round(images / max(total, 1e-9), 1),
         "device": str(device),
     }
+    if (out_dir / "init.json").is_file():
+        summary["initialised_from"] = json.loads((out_dir / "init.json").read_text())
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return {"model": model, **summary}
+
+
+def start_from_export(task: Task, model: nn.Module, onnx_path: Path, cfg: LoopConfig, out_dir: Path) -> None:
+    """Warm-start ``model`` from an exported ONNX file; its card's lineage goes to ``out_dir/init.json``."""
+    from training.warm_start import warm_start
+
+    sample = task.batch(np.random.default_rng([cfg.seed, 2**31]), 0, cfg.batch_size)[0]
+    warm_start(model, onnx_path, sample)
+    card_path = onnx_path.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    training = card.get("training", {})
+    lineage = {
+        "onnx": str(onnx_path),
+        "version": card.get("version"),
+        "sha256": card.get("sha256"),
+        "images_seen": training.get("images_seen"),
+        "wall_time_s": training.get("wall_time_s"),
+        "command": training.get("command"),
+    }
+    (out_dir / "init.json").write_text(json.dumps(lineage, indent=2))
+    print(f"initialised from {onnx_path} ({lineage['version']})", file=sys.stderr)
 
 
 def add_loop_arguments(p: Any, *, steps: int, batch_size: int = 64, batch_help: str | None = None,
@@ -216,6 +242,8 @@ def add_loop_arguments(p: Any, *, steps: int, batch_size: int = 64, batch_help: 
     p.add_argument("--checkpoint-every", type=int, default=250)
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--val-images", type=int, default=val_images)
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from an exported ONNX model of the same network (a longer run of a shipped model)")
 
 
 def loop_config(args: Any, max_warmup: int = 200) -> LoopConfig:
@@ -231,6 +259,7 @@ def loop_config(args: Any, max_warmup: int = 200) -> LoopConfig:
         checkpoint_every=args.checkpoint_every,
         validate_every=args.validate_every,
         warmup_steps=min(max_warmup, max(1, args.steps // 10)),
+        init_from=str(args.init_from) if getattr(args, "init_from", None) else None,
     )
 
 

@@ -1,0 +1,98 @@
+"""Start a training run from an exported model: ONNX weights back into the training-time network.
+
+The exporter folds each BatchNorm into the convolution before it, so the ONNX file holds a conv
+weight W and bias B where the network has a bias-free conv and a BatchNorm. Loading W into the conv
+and giving each BatchNorm the statistics of its input on a sample batch (mean m, variance v; scale
+sqrt(v + eps), shift m + B) makes the network compute the exported function exactly, in eval mode
+and, on that batch, in training mode too. So a longer run can pick up where a shipped one ended
+even though its checkpoint is gone.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+
+
+class WarmStartError(ValueError):
+    """The ONNX graph's layers do not match the network's."""
+
+
+def onnx_layer_weights(path: Path) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(op, weight, bias) of every Conv and Gemm node of an ONNX file, in graph order."""
+    graph = onnx.load(str(path)).graph
+    tensors = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for node in graph.node:  # the exporter may share equal tensors through Identity or Constant nodes
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            tensors[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+        elif node.op_type == "Identity" and node.input[0] in tensors:
+            tensors[node.output[0]] = tensors[node.input[0]]
+    layers = []
+    for node in graph.node:
+        if node.op_type not in ("Conv", "Gemm"):
+            continue
+        if node.input[1] not in tensors:
+            raise WarmStartError(f"{path}: {node.name} has no stored weight")
+        bias = tensors.get(node.input[2]) if len(node.input) > 2 else None
+        layers.append((node.op_type, tensors[node.input[1]], bias))
+    return layers
+
+
+def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d | None]]:
+    """Every Conv2d and Linear in module order, each with the BatchNorm that follows a bias-free conv."""
+    pairs: list[tuple[nn.Module, nn.BatchNorm2d | None]] = []
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d | nn.Linear):
+            pairs.append((m, None))
+        elif isinstance(m, nn.BatchNorm2d):
+            if not pairs or pairs[-1][1] is not None or pairs[-1][0].bias is not None:
+                raise WarmStartError("a BatchNorm that does not follow a bias-free convolution")
+            pairs[-1] = (pairs[-1][0], m)
+    return pairs
+
+
+def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
+    """Load an exported model's weights into ``model`` (same architecture), BatchNorms fitted on ``sample``."""
+    layers = onnx_layer_weights(onnx_path)
+    pairs = _conv_bn_pairs(model)
+    if len(layers) != len(pairs):
+        raise WarmStartError(f"{onnx_path}: {len(layers)} conv/linear layers, the network has {len(pairs)}")
+    hooks = []
+    for (layer, bn), (_op, w, b) in zip(pairs, layers, strict=True):
+        if tuple(layer.weight.shape) != w.shape:
+            raise WarmStartError(f"{onnx_path}: weight {w.shape}, the network expects {tuple(layer.weight.shape)}")
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(np.array(w)))
+            if layer.bias is not None:
+                layer.bias.copy_(torch.from_numpy(np.array(b)) if b is not None else torch.zeros_like(layer.bias))
+        if bn is not None:
+            folded_bias = torch.from_numpy(np.array(b)) if b is not None else torch.zeros(bn.num_features)
+            hooks.append(bn.register_forward_pre_hook(_fit_batchnorm(folded_bias)))
+    was_training = model.training
+    model.eval()  # each BatchNorm is fitted in its pre-hook, then applied with those statistics
+    try:
+        with torch.no_grad():
+            model(sample.to(next(model.parameters()).device))
+    finally:
+        for h in hooks:
+            h.remove()
+    model.train(was_training)
+
+
+def _fit_batchnorm(folded_bias: torch.Tensor) -> Callable[[nn.BatchNorm2d, tuple[torch.Tensor, ...]], None]:
+    """A forward pre-hook that fits its BatchNorm to the incoming batch, shifted by the folded bias."""
+    def hook(bn: nn.BatchNorm2d, inputs: tuple[torch.Tensor, ...]) -> None:
+        y = inputs[0]  # (B, C, H, W): the conv's output without bias
+        mean = y.mean(dim=(0, 2, 3))
+        var = y.var(dim=(0, 2, 3), unbiased=False)
+        with torch.no_grad():
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            bn.weight.copy_(torch.sqrt(var + bn.eps))
+            bn.bias.copy_(mean + folded_bias.to(mean))
+
+    return hook
