@@ -8,15 +8,14 @@ import numpy as np
 
 from models.colorization import recolour
 from models.encoding import annealed_mean
+from models.numerics import log_softmax
 
 DTYPE = np.dtype("<f2")
 
 
 def log_probabilities(output: np.ndarray) -> np.ndarray:
     """(1, Q, h, w) logits -> (Q, h, w) float32 log-softmax over Q."""
-    z = np.asarray(output, dtype=np.float32)[0]
-    z = z - z.max(0, keepdims=True)
-    return z - np.log(np.exp(z).sum(0, keepdims=True))
+    return log_softmax(np.asarray(output)[0], axis=0, dtype=np.float32)
 
 
 def pack(output: np.ndarray) -> tuple[bytes, tuple[int, int, int]]:

@@ -6,6 +6,7 @@ Notation: Q bins with centres ``centres`` (Q, 2); N pixels; ab values (N, 2).
 import numpy as np
 
 from models.errors import BadParameterError
+from models.numerics import softmax
 
 SOFT_NEIGHBOURS = 5
 SOFT_SIGMA = 5.0
@@ -103,10 +104,7 @@ def annealed_mean(log_probs: np.ndarray, centres: np.ndarray, temperature: float
 
 def probabilities(logits: np.ndarray) -> np.ndarray:
     """(..., Q) logits -> (..., Q) softmax probabilities, float32."""
-    z = np.asarray(logits, dtype=np.float32)
-    z = z - z.max(-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(-1, keepdims=True)
+    return softmax(logits, dtype=np.float32)
 
 
 class SoftEncoder:

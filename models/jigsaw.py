@@ -23,6 +23,8 @@ import numpy as np
 from PIL import Image
 from scipy.optimize import linear_sum_assignment
 
+from models.numerics import log_softmax, softmax
+
 GRID = 3
 N_TILES = GRID * GRID
 IDENTITY = np.arange(N_TILES, dtype=np.int64)
@@ -260,18 +262,6 @@ def normalise_tiles(tiles: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------
 # Solver
-
-
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    m = z.max(axis=axis, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
 
 
 @dataclass(frozen=True)

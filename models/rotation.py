@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from models.errors import BadParameterError
+from models.numerics import log_softmax
 from models.resample import bilinear
 
 ANGLES = (0, 90, 180, 270)
@@ -61,12 +62,6 @@ def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
     return normalise(np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BILINEAR)))[None]
 
 
-def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    z = z - z.max(1, keepdims=True)
-    return z - np.log(np.exp(z).sum(1, keepdims=True))
-
-
 def combine_rotations(logits_by_angle: np.ndarray, mirrored: np.ndarray | None = None) -> np.ndarray:
     """(4, 4) logits of the input turned by a further 0, 90, 180, 270 -> (4,) probabilities.
 
@@ -75,10 +70,10 @@ def combine_rotations(logits_by_angle: np.ndarray, mirrored: np.ndarray | None =
     ``mirrored`` holds the same for the input mirrored left to right: mirroring turns a rotation
     by k into one by -k, so its row j's true class is (j - k) mod 4.
     """
-    logp = _log_softmax_rows(logits_by_angle)
+    logp = log_softmax(logits_by_angle, axis=1)
     terms = [[logp[j, (k + j) % 4] for j in range(4)] for k in range(4)]
     if mirrored is not None:
-        logm = _log_softmax_rows(mirrored)
+        logm = log_softmax(mirrored, axis=1)
         terms = [t + [logm[j, (j - k) % 4] for j in range(4)] for k, t in enumerate(terms)]
     joint = np.array([np.mean(t) for t in terms])
     p = np.exp(joint - joint.max())

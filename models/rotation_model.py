@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from models.cards import load_card, models_dir
+from models.numerics import softmax
 from models.rotation import ANGLES, attention_map, combine_rotations, normalise_map, preprocess, rotate
 from models.runtime import Device, load_session
 
@@ -49,8 +50,7 @@ class RotationModel:
         for extra in ANGLES:
             outs = self.run_turned(x, extra, p)
             logits.append(outs[0][0])
-            z = outs[0][0] - outs[0][0].max()
-            pv = np.exp(z) / np.exp(z).sum()
+            pv = softmax(outs[0][0])
             views.append({str(a): float(v) for a, v in zip(ANGLES, pv, strict=True)})
             if extra == 0:
                 maps = [normalise_map(m[0]) for m in outs[1:]]

@@ -24,12 +24,12 @@ from models.jigsaw import (
     centre_offsets,
     cut_tiles,
     grid_corners,
-    log_softmax,
     normalise_tiles,
     permutation_set,
     random_offsets,
     uniform_permutations,
 )
+from models.numerics import log_softmax
 from training.datasets import ZipSplit
 from training.jigsaw_net import JigsawNet
 
