@@ -3,8 +3,8 @@
 Convention (both commands): ``permutation[i]`` is the original row-major cell (0..8) of the tile
 found at row-major position ``i`` of the shuffled image. Images whose sides are not multiples of
 3 lose their last h % 3 rows and w % 3 columns. ``solve --unshuffle DIR`` writes each solved
-image as ``DIR/<stem>-solved.png``. A file that cannot be read is reported on stderr, the others
-are still solved, and the exit status is 1.
+image as ``DIR/<stem>-solved.png``, beside the input when DIR is left out. A file that cannot be
+read is reported on stderr, the others are still solved, and the exit status is 1.
 """
 
 import argparse
@@ -27,6 +27,13 @@ from models.jigsaw import (
 )
 from models.settings import get_settings
 
+NEXT_TO_INPUT = Path("\0next-to-input")  # ``--unshuffle`` given without a folder
+
+
+def solved_path(path: Path, folder: Path) -> Path:
+    """Where ``solve --unshuffle`` writes the solved copy of ``path``."""
+    return (path.parent if folder == NEXT_TO_INPUT else folder) / f"{path.stem}-solved.png"
+
 
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILES", help="shuffled images")
@@ -48,9 +55,11 @@ def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--unshuffle",
         type=Path,
+        nargs="?",
+        const=NEXT_TO_INPUT,
         default=None,
         metavar="DIR",
-        help="also write each solved image as DIR/<stem>-solved.png",
+        help="also write each solved image as DIR/<stem>-solved.png (no DIR: beside its input)",
     )
 
 
@@ -96,7 +105,7 @@ def run_solve(args: argparse.Namespace) -> int:
             rgb8 = load_image(path, max_pixels=max_pixels)
             sol = model.solve(rgb8, args.method, args.rounds)
             if args.unshuffle is not None:
-                save_image(unshuffle_image(rgb8, sol.permutation), args.unshuffle / f"{path.stem}-solved.png")
+                save_image(unshuffle_image(rgb8, sol.permutation), solved_path(path, args.unshuffle))
         except (PretextError, OSError, ValueError) as exc:
             failed += 1
             print(f"error: {path}: {exc}", file=sys.stderr)

@@ -376,3 +376,16 @@ def test_flip_ensemble_maps_the_mirrored_answer_back_to_the_photo_cells():
     assert not np.array_equal(J.solve_tiles(tiles, mirror_aware_runner, perms, "cell", 1).permutation, perm)
     sol = J.solve_tiles(tiles, mirror_aware_runner, perms, "cell", 1, flip=True)
     assert np.array_equal(sol.permutation, perm)
+
+
+def test_unshuffle_without_a_folder_writes_beside_each_input(tmp_path, monkeypatch, capsys):
+    img = photo(90, 60)
+    perm = np.array([4, 0, 8, 1, 3, 5, 7, 2, 6])
+    shuffled = tmp_path / "in" / "puzzle.png"
+    shuffled.parent.mkdir()
+    Image.fromarray(J.shuffle_image(img, perm)).save(shuffled)
+    monkeypatch.setattr("models.jigsaw_model.JigsawModel", lambda *a, **k: OracleModel(img))
+    args = parse(jigsaw_cli.add_solve_arguments, [str(shuffled), "--unshuffle", "--json"])
+    assert jigsaw_cli.run_solve(args) == 0
+    assert json.loads(capsys.readouterr().out)["permutation"] == perm.tolist()
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "in" / "puzzle-solved.png")), img)
