@@ -3,24 +3,13 @@
 import pytest
 import torch
 
+from tests.training.helpers import with_random_statistics
 from training.export_onnx import export
 from training.nets import ColorizationNet
 from training.rotation import RotationNet, RotationWithAttention
 from training.trunk_from_onnx import TrunkNotFoundError, load_trunk
 
 WIDTHS = (8, 12, 16, 20)
-
-
-def with_random_statistics(model: torch.nn.Module) -> torch.nn.Module:
-    """Non-trivial BatchNorm statistics, so folding them into the convs is really tested."""
-    torch.manual_seed(0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
 
 
 def test_colorization_trunk_matches_every_block_of_the_original(tmp_path):

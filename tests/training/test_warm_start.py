@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.training.helpers import with_random_statistics
 from training.export_onnx import export
 from training.loop import LoopConfig, train
 from training.nets import ColorizationNet
@@ -15,25 +16,13 @@ from training.warm_start import WarmStartError, warm_start
 WIDTHS = (8, 12, 16, 20)
 
 
-def trained_looking(model: torch.nn.Module) -> torch.nn.Module:
-    """Non-trivial BatchNorm statistics and biases, so that unfolding them is really tested."""
-    torch.manual_seed(0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
-
-
 def export_rotation(net: RotationNet, path):
     return export(RotationWithAttention(net), (torch.zeros(1, 3, 32, 32), torch.tensor([2.0])), path,
                   ["image", "p"], ["logits", "a1", "a2", "a3", "a4"], {"image": {0: "b", 2: "h", 3: "w"}})
 
 
 def test_rotation_net_from_onnx_matches_the_original_in_eval_and_on_the_sample_in_training(tmp_path):
-    original = trained_looking(RotationNet(WIDTHS))
+    original = with_random_statistics(RotationNet(WIDTHS))
     path = export_rotation(original, tmp_path / "r.onnx")
     torch.manual_seed(1)
     fresh = RotationNet(WIDTHS)
@@ -50,7 +39,7 @@ def test_rotation_net_from_onnx_matches_the_original_in_eval_and_on_the_sample_i
 
 
 def test_colorization_net_with_a_biased_output_conv_is_restored(tmp_path):
-    original = trained_looking(ColorizationNet(10, WIDTHS))
+    original = with_random_statistics(ColorizationNet(10, WIDTHS))
     torch.nn.init.uniform_(original.out.bias, -1, 1)
     path = export(original, torch.zeros(1, 1, 32, 32), tmp_path / "c.onnx", "l", ["out"],
                   {"l": {0: "b", 2: "h", 3: "w"}})
@@ -62,7 +51,7 @@ def test_colorization_net_with_a_biased_output_conv_is_restored(tmp_path):
 
 
 def test_another_architecture_is_refused(tmp_path):
-    path = export_rotation(trained_looking(RotationNet(WIDTHS)), tmp_path / "r.onnx")
+    path = export_rotation(with_random_statistics(RotationNet(WIDTHS)), tmp_path / "r.onnx")
     with pytest.raises(WarmStartError):
         warm_start(RotationNet((8, 12, 16, 24)), path, torch.randn(4, 3, 32, 32))
     with pytest.raises(WarmStartError):
@@ -94,7 +83,7 @@ class FixedRotationTask:
 
 
 def test_loop_starts_from_the_export_and_records_its_lineage(tmp_path):
-    original = trained_looking(RotationNet(WIDTHS))
+    original = with_random_statistics(RotationNet(WIDTHS))
     path = export_rotation(original, tmp_path / "r.onnx")
     card = {"version": "r-step7", "sha256": "ab" * 32, "training": {"images_seen": 4096, "wall_time_s": 12.5}}
     path.with_suffix(".json").write_text(json.dumps(card))
