@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 from torch import nn
 
 from training.nets import Trunk
+from training.onnx_tensors import graph_tensors
 
 # Conv nodes of the trunk are named after their module path, e.g. "/net/trunk/blocks.2/blocks.2.1/..."
 BLOCK_CONV = re.compile(r"(?:^|/)blocks\.(\d+)/")
@@ -27,14 +27,7 @@ class TrunkNotFoundError(ValueError):
 def trunk_convs(path: Path) -> list[list[tuple[np.ndarray, np.ndarray]]]:
     """(weight, bias) of every trunk convolution of an ONNX file, grouped by block, in graph order."""
     graph = onnx.load(str(path)).graph
-    weights = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    # The exporter shares equal tensors (all-zero biases of an untrained net, say) through
-    # Identity nodes, and may emit others as Constant nodes.
-    for node in graph.node:
-        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-            weights[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
-        elif node.op_type == "Identity" and node.input[0] in weights:
-            weights[node.output[0]] = weights[node.input[0]]
+    weights = graph_tensors(graph)
     blocks: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for node in graph.node:
         match = BLOCK_CONV.search(node.name)

@@ -14,23 +14,19 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
 from torch import nn
+
+from training.onnx_tensors import graph_tensors
 
 
 class WarmStartError(ValueError):
     """The ONNX graph's layers do not match the network's."""
 
 
-def onnx_layer_weights(path: Path) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
-    """(op, weight, bias) of every Conv and Gemm node of an ONNX file, in graph order."""
+def onnx_layer_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """(weight, bias) of every Conv and Gemm node of an ONNX file, in graph order."""
     graph = onnx.load(str(path)).graph
-    tensors = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    for node in graph.node:  # the exporter may share equal tensors through Identity or Constant nodes
-        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-            tensors[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
-        elif node.op_type == "Identity" and node.input[0] in tensors:
-            tensors[node.output[0]] = tensors[node.input[0]]
+    tensors = graph_tensors(graph)
     layers = []
     for node in graph.node:
         if node.op_type not in ("Conv", "Gemm"):
@@ -38,7 +34,7 @@ def onnx_layer_weights(path: Path) -> list[tuple[str, np.ndarray, np.ndarray | N
         if node.input[1] not in tensors:
             raise WarmStartError(f"{path}: {node.name} has no stored weight")
         bias = tensors.get(node.input[2]) if len(node.input) > 2 else None
-        layers.append((node.op_type, tensors[node.input[1]], bias))
+        layers.append((tensors[node.input[1]], bias))
     return layers
 
 
@@ -62,7 +58,7 @@ def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
     if len(layers) != len(pairs):
         raise WarmStartError(f"{onnx_path}: {len(layers)} conv/linear layers, the network has {len(pairs)}")
     hooks = []
-    for (layer, bn), (_op, w, b) in zip(pairs, layers, strict=True):
+    for (layer, bn), (w, b) in zip(pairs, layers, strict=True):
         if tuple(layer.weight.shape) != w.shape:
             raise WarmStartError(f"{onnx_path}: weight {w.shape}, the network expects {tuple(layer.weight.shape)}")
         with torch.no_grad():
