@@ -11,6 +11,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=["classification", "regression"], default="classification")
     p.add_argument("--out", type=Path, default=None, help="run folder (default runs/colorization-KIND)")
     p.add_argument("--crop", type=int, default=64)
+    p.add_argument(
+        "--imagenette-size", type=int, default=128, help="side imagenette photos are cached at; crops come from it"
+    )
     p.add_argument("--tiny-share", type=float, default=0.5)
     p.add_argument("--finetune-crop", type=int, default=112)
     p.add_argument("--finetune-share", type=float, default=0.1)
@@ -23,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     task_cfg = ColorizationConfig(
         kind=args.kind,
         crop=args.crop,
+        imagenette_size=args.imagenette_size,
         tiny_share=args.tiny_share,
         finetune_crop=args.finetune_crop,
         finetune_share=args.finetune_share,

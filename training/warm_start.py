@@ -24,18 +24,45 @@ class WarmStartError(ValueError):
 
 
 def onnx_layer_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """(weight, bias) of every Conv and Gemm node of an ONNX file, in graph order."""
+    """(weight, bias) of every Conv, Gemm and weighted MatMul node of an ONNX file, in graph order.
+
+    Weights come back in torch's layout: a Linear applied to a (B, n, d) tensor exports as MatMul by
+    the transposed weight, followed by an Add of the bias, so both are undone here.
+    """
     graph = onnx.load(str(path)).graph
     tensors = graph_tensors(graph)
+    adds = {i: n for n in graph.node if n.op_type == "Add" for i in n.input}
     layers = []
     for node in graph.node:
-        if node.op_type not in ("Conv", "Gemm"):
-            continue
-        if node.input[1] not in tensors:
-            raise WarmStartError(f"{path}: {node.name} has no stored weight")
-        bias = tensors.get(node.input[2]) if len(node.input) > 2 else None
-        layers.append((tensors[node.input[1]], bias))
+        if node.op_type in ("Conv", "Gemm"):
+            if node.input[1] not in tensors:
+                raise WarmStartError(f"{path}: {node.name} has no stored weight")
+            if node.op_type == "Gemm" and not _attribute(node, "transB", 0):
+                raise WarmStartError(f"{path}: {node.name} is a Gemm without transB")
+            bias = tensors.get(node.input[2]) if len(node.input) > 2 else None
+            layers.append((tensors[node.input[1]], bias))
+        elif node.op_type == "MatMul" and node.input[1] in tensors:  # q @ k and att @ v have no stored side
+            add = adds.get(node.output[0])
+            stored = [i for i in add.input if i in tensors] if add is not None else []
+            layers.append((tensors[node.input[1]].T, tensors[stored[0]] if stored else None))
     return layers
+
+
+def onnx_norm_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(scale, bias) of every LayerNormalization node, in graph order."""
+    graph = onnx.load(str(path)).graph
+    tensors = graph_tensors(graph)
+    norms = []
+    for node in graph.node:
+        if node.op_type == "LayerNormalization":
+            if node.input[1] not in tensors or len(node.input) < 3 or node.input[2] not in tensors:
+                raise WarmStartError(f"{path}: {node.name} has no stored scale and bias")
+            norms.append((tensors[node.input[1]], tensors[node.input[2]]))
+    return norms
+
+
+def _attribute(node: onnx.NodeProto, name: str, default: int) -> int:
+    return next((a.i for a in node.attribute if a.name == name), default)
 
 
 def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d | None]]:
@@ -53,6 +80,7 @@ def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d | N
 
 def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
     """Load an exported model's weights into ``model`` (same architecture), BatchNorms fitted on ``sample``."""
+    _load_layer_norms(model, onnx_path)
     layers = onnx_layer_weights(onnx_path)
     pairs = _conv_bn_pairs(model)
     if len(layers) != len(pairs):
@@ -77,6 +105,20 @@ def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
         for h in hooks:
             h.remove()
     model.train(was_training)
+
+
+def _load_layer_norms(model: nn.Module, onnx_path: Path) -> None:
+    """Copy the export's LayerNormalization scales and biases into the network's LayerNorms, in order."""
+    norms = onnx_norm_weights(onnx_path)
+    modules = [m for m in model.modules() if isinstance(m, nn.LayerNorm)]
+    if len(norms) != len(modules):
+        raise WarmStartError(f"{onnx_path}: {len(norms)} layer norms, the network has {len(modules)}")
+    for m, (scale, bias) in zip(modules, norms, strict=True):
+        if tuple(m.weight.shape) != scale.shape:
+            raise WarmStartError(f"{onnx_path}: layer norm {scale.shape}, the network expects {tuple(m.weight.shape)}")
+        with torch.no_grad():
+            m.weight.copy_(torch.from_numpy(np.array(scale)))
+            m.bias.copy_(torch.from_numpy(np.array(bias)))
 
 
 def _fit_batchnorm(folded_bias: torch.Tensor) -> Callable[[nn.BatchNorm2d, tuple[torch.Tensor, ...]], None]:

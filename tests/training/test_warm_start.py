@@ -8,6 +8,7 @@ import torch
 
 from tests.training.helpers import with_random_statistics
 from training.export_onnx import export
+from training.jigsaw_net import JigsawNet
 from training.loop import LoopConfig, train
 from training.nets import ColorizationNet
 from training.rotation import RotationNet, RotationWithAttention
@@ -50,12 +51,32 @@ def test_colorization_net_with_a_biased_output_conv_is_restored(tmp_path):
         torch.testing.assert_close(fresh.eval()(x), original(x), atol=1e-4, rtol=1e-4)
 
 
+def test_jigsaw_net_with_its_attention_cell_head_is_restored(tmp_path):
+    original = with_random_statistics(JigsawNet(7, WIDTHS, dim=16, hidden=24, cell_width=16, cell_layers=2))
+    for m in original.cell_head.modules():
+        if isinstance(m, torch.nn.Linear):  # exported as MatMul + Add: the bias must find its way back
+            torch.nn.init.uniform_(m.bias, -0.5, 0.5)
+    path = export(original, torch.zeros(1, 9, 3, 16, 16), tmp_path / "j.onnx", "tiles",
+                  ["perm_logits", "cell_logits"], {"tiles": {0: "b"}})
+    fresh = JigsawNet(7, WIDTHS, dim=16, hidden=24, cell_width=16, cell_layers=2)
+    warm_start(fresh, path, torch.randn(6, 9, 3, 16, 16))
+    x = torch.randn(3, 9, 3, 16, 16)
+    with torch.no_grad():
+        for got, want in zip(fresh.eval()(x), original(x), strict=True):
+            torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
 def test_another_architecture_is_refused(tmp_path):
     path = export_rotation(with_random_statistics(RotationNet(WIDTHS)), tmp_path / "r.onnx")
     with pytest.raises(WarmStartError):
         warm_start(RotationNet((8, 12, 16, 24)), path, torch.randn(4, 3, 32, 32))
     with pytest.raises(WarmStartError):
         warm_start(ColorizationNet(10, WIDTHS), path, torch.randn(4, 1, 32, 32))
+    jigsaw = export(with_random_statistics(JigsawNet(7, WIDTHS, dim=16, hidden=24, cell_width=16, cell_layers=2)),
+                    torch.zeros(1, 9, 3, 16, 16), tmp_path / "j.onnx", "tiles", ["p", "c"], {"tiles": {0: "b"}})
+    with pytest.raises(WarmStartError, match="layer norms"):  # one attention block fewer
+        warm_start(JigsawNet(7, WIDTHS, dim=16, hidden=24, cell_width=16, cell_layers=1), jigsaw,
+                   torch.randn(2, 9, 3, 16, 16))
 
 
 class FixedRotationTask:
