@@ -13,7 +13,7 @@ from torch import nn
 from models.cards import models_dir, write_card
 from models.colorization import AB_SCALE
 from models.encoding import ANNEALED_T
-from training.export_onnx import export, parity
+from training.export_onnx import export, parity, run_provenance
 from training.nets import ColorizationNet, count_macs
 
 PARITY_TOLERANCE = 1e-3
@@ -51,8 +51,6 @@ def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: s
                default_temperature: float = ANNEALED_T) -> dict[str, Any]:
     task = ck["task"]
     kind = task["config"]["kind"]
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     model = ColorizationNet(len(task["centres"]) if kind == "classification" else 2)
     return {
         "name": name,
@@ -81,11 +79,7 @@ def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: s
             "config": task["config"],
             "loop": ck.get("config"),
             "steps": ck["step"],
-            "images_seen": ck.get("images"),
-            "wall_time_s": summary.get("wall_time_s", round(ck.get("elapsed", 0.0), 1)),
-            "images_per_s": summary.get("images_per_s"),
-            "device": summary.get("device"),
-            "command": summary.get("command"),
+            **run_provenance(run_dir, ck),
         },
         "metrics": {},
     }

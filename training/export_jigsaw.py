@@ -12,7 +12,7 @@ import torch
 from models.cards import models_dir, write_card
 from models.jigsaw import N_TILES, hamming_matrix, min_hamming
 from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
-from training.export_onnx import export, parity
+from training.export_onnx import export, parity, run_provenance
 from training.jigsaw import JigsawConfig
 from training.jigsaw import make_net as make_jigsaw_net
 from training.jigsaw_net import JigsawNet
@@ -63,8 +63,6 @@ def build_card(
     cfg = config_from_state(state)
     perms = np.asarray(state["permutations"], dtype=np.int64)
     k, t = len(perms), cfg.tile
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     model = make_net(state)
     return {
         "name": MODEL_NAME,
@@ -118,11 +116,7 @@ def build_card(
             "config": state["config"],
             "loop": ck.get("config"),
             "steps": ck["step"],
-            "images_seen": ck.get("images"),
-            "wall_time_s": summary.get("wall_time_s", round(ck.get("elapsed", 0.0), 1)),
-            "images_per_s": summary.get("images_per_s"),
-            "device": summary.get("device"),
-            "command": summary.get("command"),
+            **run_provenance(run_dir, ck),
         },
         "metrics": {"validation": last_validation(run_dir)},
     }

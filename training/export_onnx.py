@@ -1,7 +1,9 @@
 """ONNX export with a parity check against PyTorch (timm style), shared by every model."""
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,3 +53,18 @@ def parity(model: nn.Module, path: Path, inputs: torch.Tensor | Sequence[torch.T
     feeds = {i.name: a.numpy() for i, a in zip(session.get_inputs(), args, strict=True)}
     got = session.run(None, feeds)
     return max(float(np.abs(e.numpy() - g).max()) for e, g in zip(expected_list, got, strict=True))
+
+
+def run_provenance(run_dir: Path, ck: dict[str, Any]) -> dict[str, Any]:
+    """What a card's training section says about the run: volume, time, command and warm-start lineage."""
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    return {
+        "images_seen": summary.get("images_seen", ck.get("images")),
+        "wall_time_s": summary.get("wall_time_s", round(ck.get("elapsed", 0.0), 1)),
+        "images_per_s": summary.get("images_per_s"),
+        "device": summary.get("device"),
+        "command": summary.get("command"),
+        # A continuation's card must name the export it grew from, or its figures read as a fresh run's.
+        "initialised_from": summary.get("initialised_from"),
+    }

@@ -11,7 +11,7 @@ import torch
 from models.cards import models_dir, write_card
 from models.rotation import ANGLES, IMAGE_MEAN, IMAGE_STD
 from models.rotation_model import INPUT_NAMES, OUTPUT_NAMES
-from training.export_onnx import export, parity
+from training.export_onnx import export, parity, run_provenance
 from training.nets import count_macs
 from training.rotation import RotationNet, RotationWithAttention
 
@@ -78,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
     if diff > PARITY_TOLERANCE:
         print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
         return 1
-    summary_path = args.run / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     cfg = ck["task"]["config"]
     card = build_card(
         net,
@@ -87,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         serve_short_side=args.serve_short_side or cfg["size"],
         parity_diff=diff,
         training={"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
-                  "loop": ck.get("config"), "steps": ck["step"], **summary},
+                  "loop": ck.get("config"), "steps": ck["step"], **run_provenance(args.run, ck)},
         metrics=json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
     )
     card["mirror_views"] = bool(getattr(args, "mirror_views", False))

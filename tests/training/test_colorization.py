@@ -75,6 +75,25 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     assert result.output.shape[1] == len(centres)
 
 
+
+def test_a_continuation_card_names_the_export_it_started_from(datasets_dir, isolated_settings, centres, tmp_path):
+    def export_after(steps: int, run: str, init_from: str | None) -> dict:
+        task = tiny_task(centres)
+        task.total_steps = steps
+        train(task, LoopConfig(steps=steps, batch_size=8, warmup_steps=1, init_from=init_from), tmp_path / run)
+        args = argparse.Namespace(run=tmp_path / run, name=None, out_dir=tmp_path / run / "m",
+                                  serve_short_side=64, metrics=None)
+        assert export_run(args) == 0
+        return json.loads((tmp_path / run / "m" / "colorization.json").read_text())
+
+    first = export_after(2, "first", None)
+    assert first["training"]["initialised_from"] is None
+    onnx = tmp_path / "first" / "m" / "colorization.onnx"
+    second = export_after(1, "second", str(onnx))
+    lineage = second["training"]["initialised_from"]
+    assert lineage["version"] == first["version"] and lineage["sha256"] == first["sha256"]
+    assert lineage["images_seen"] == first["training"]["images_seen"]
+
 def test_prior_correction_subtracts_scaled_log_weights():
     torch.manual_seed(0)
     net = ColorizationNet(5, widths=(4, 4, 4, 4)).eval()
