@@ -28,6 +28,7 @@ from training.metrics import ab_error_cdf, auc
 from training.nets import ColorizationNet
 
 OUTPUT_STRIDE = 4
+TINY_SIZE = 64  # Tiny ImageNet's side
 
 
 @dataclass
@@ -41,6 +42,17 @@ class ColorizationConfig:
     prior_images: int = 3000
     val_images: int = 300
     limit: int | None = None  # use only the first N images of each split (tests)
+
+    def __post_init__(self) -> None:
+        # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.
+        if self.tiny_share > 0 and self.crop > TINY_SIZE:
+            raise ValueError(f"crop {self.crop} is larger than Tiny ImageNet's {TINY_SIZE} px photos; "
+                             "use a crop of at most 64 or tiny_share 0")
+        for name in ("crop", "finetune_crop"):
+            if getattr(self, name) > self.imagenette_size:
+                raise ValueError(f"{name} {getattr(self, name)} is larger than imagenette_size {self.imagenette_size}")
+        if not 0.0 <= self.tiny_share <= 1.0 or not 0.0 <= self.finetune_share <= 1.0:
+            raise ValueError("tiny_share and finetune_share must lie in [0, 1]")
 
 
 def lab_batch(rgb8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +87,7 @@ class ColorizationTask:
         self.cfg = cfg
         self.centres = in_gamut_bins() if centres is None else centres
         self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
-        self.tiny = ZipSplit("tinyimagenet-train").cached(64, cfg.limit)
+        self.tiny = ZipSplit("tinyimagenet-train").cached(TINY_SIZE, cfg.limit)
         self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
         self.total_steps = 0
         self.prior = self._prior()

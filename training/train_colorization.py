@@ -1,6 +1,7 @@
 """``pretext train colorization``: build the task from arguments and run the loop."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from training.colorization import ColorizationConfig, ColorizationTask
@@ -23,7 +24,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"colorization-{args.kind}"
-    task_cfg = ColorizationConfig(
+    try:
+        task_cfg = colorization_config(args)
+    except ValueError as exc:
+        print(f"pretext train colorization: {exc}", file=sys.stderr)
+        return 2
+    task = ColorizationTask(task_cfg)
+    task.total_steps = args.steps
+    return run_and_report(task, loop_config(args), out)
+
+
+def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
+    return ColorizationConfig(
         kind=args.kind,
         crop=args.crop,
         imagenette_size=args.imagenette_size,
@@ -34,6 +46,3 @@ def run(args: argparse.Namespace) -> int:
         val_images=args.val_images,
         limit=args.limit,
     )
-    task = ColorizationTask(task_cfg)
-    task.total_steps = args.steps
-    return run_and_report(task, loop_config(args), out)

@@ -36,6 +36,21 @@ def test_soft_targets_and_weights_have_the_right_shapes(datasets_dir, isolated_s
     torch.testing.assert_close(soft.sum(1), torch.ones(6, 8, 8), rtol=0, atol=1e-5)
 
 
+
+@pytest.mark.parametrize("bad", [
+    {"crop": 128},  # Tiny ImageNet photos are 64 px
+    {"crop": 128, "tiny_share": 0.0, "imagenette_size": 96},
+    {"finetune_crop": 192, "imagenette_size": 160},
+    {"tiny_share": 1.5},
+])
+def test_a_crop_the_photos_cannot_give_is_refused_before_training(bad):
+    with pytest.raises(ValueError):
+        ColorizationConfig(**bad)
+
+
+def test_large_crops_without_tiny_imagenet_are_accepted():
+    assert ColorizationConfig(crop=128, tiny_share=0.0, imagenette_size=160, finetune_crop=160).crop == 128
+
 @pytest.mark.parametrize("kind", ["classification", "regression"])
 def test_tiny_training_lowers_the_loss_and_resumes(datasets_dir, isolated_settings, centres, tmp_path, kind):
     task = tiny_task(centres, kind)
