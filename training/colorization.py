@@ -47,7 +47,7 @@ class ColorizationConfig:
         # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.
         if self.tiny_share > 0 and self.crop > TINY_SIZE:
             raise ValueError(f"crop {self.crop} is larger than Tiny ImageNet's {TINY_SIZE} px photos; "
-                             "use a crop of at most 64 or tiny_share 0")
+                             f"use a crop of at most {TINY_SIZE} or tiny_share 0")
         for name in ("crop", "finetune_crop"):
             if getattr(self, name) > self.imagenette_size:
                 raise ValueError(f"{name} {getattr(self, name)} is larger than imagenette_size {self.imagenette_size}")

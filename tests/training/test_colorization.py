@@ -36,7 +36,6 @@ def test_soft_targets_and_weights_have_the_right_shapes(datasets_dir, isolated_s
     torch.testing.assert_close(soft.sum(1), torch.ones(6, 8, 8), rtol=0, atol=1e-5)
 
 
-
 @pytest.mark.parametrize("bad", [
     {"crop": 128},  # Tiny ImageNet photos are 64 px
     {"crop": 128, "tiny_share": 0.0, "imagenette_size": 96},
@@ -50,6 +49,7 @@ def test_a_crop_the_photos_cannot_give_is_refused_before_training(bad):
 
 def test_large_crops_without_tiny_imagenet_are_accepted():
     assert ColorizationConfig(crop=128, tiny_share=0.0, imagenette_size=160, finetune_crop=160).crop == 128
+
 
 @pytest.mark.parametrize("kind", ["classification", "regression"])
 def test_tiny_training_lowers_the_loss_and_resumes(datasets_dir, isolated_settings, centres, tmp_path, kind):
@@ -90,7 +90,6 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     assert result.output.shape[1] == len(centres)
 
 
-
 def test_a_continuation_card_names_the_export_it_started_from(datasets_dir, isolated_settings, centres, tmp_path):
     def export_after(steps: int, run: str, init_from: str | None) -> dict:
         task = tiny_task(centres)
@@ -108,6 +107,7 @@ def test_a_continuation_card_names_the_export_it_started_from(datasets_dir, isol
     lineage = second["training"]["initialised_from"]
     assert lineage["version"] == first["version"] and lineage["sha256"] == first["sha256"]
     assert lineage["images_seen"] == first["training"]["images_seen"]
+
 
 def test_prior_correction_subtracts_scaled_log_weights():
     torch.manual_seed(0)
