@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from models.errors import PretextError
+
 # (words) -> (module, its add-arguments function, its run function, one-line help)
 COMMANDS: dict[tuple[str, ...], tuple[str, str, str, str]] = {
     ("train", "colorization"): ("training.train_colorization", "add_arguments", "run",
@@ -69,7 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog="pretext " + " ".join(words), description=help_)
     getattr(module, add_name)(parser)
-    return int(getattr(module, run_name)(parser.parse_args(rest)) or 0)
+    args = parser.parse_args(rest)
+    try:
+        return int(getattr(module, run_name)(args) or 0)
+    except PretextError as exc:
+        # A reason the user can act on (a bad setting, a missing dataset) is not a crash.
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from models.encoding import (
 )
 from models.gamut import in_gamut_bins
 from training.datasets import ZipSplit
+from training.errors import TrainingConfigError
 from training.metrics import ab_error_cdf, auc
 from training.nets import ColorizationNet
 
@@ -39,6 +40,9 @@ class ColorizationConfig:
     tiny_share: float = 0.5  # share of each batch drawn from Tiny ImageNet (64 px)
     finetune_crop: int = 0  # >0: the last finetune_share of steps use this crop of imagenette
     finetune_share: float = 0.0
+    # Share of steps whose whole batch is Tiny ImageNet at its own 64 px: keeps its 200 classes in
+    # view while the other steps train on imagenette crops larger than Tiny ImageNet can give.
+    tiny_batches: float = 0.0
     prior_images: int = 3000
     val_images: int = 300
     limit: int | None = None  # use only the first N images of each split (tests)
@@ -46,13 +50,16 @@ class ColorizationConfig:
     def __post_init__(self) -> None:
         # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.
         if self.tiny_share > 0 and self.crop > TINY_SIZE:
-            raise ValueError(f"crop {self.crop} is larger than Tiny ImageNet's {TINY_SIZE} px photos; "
+            raise TrainingConfigError(f"crop {self.crop} is larger than Tiny ImageNet's {TINY_SIZE} px photos; "
                              f"use a crop of at most {TINY_SIZE} or tiny_share 0")
         for name in ("crop", "finetune_crop"):
             if getattr(self, name) > self.imagenette_size:
-                raise ValueError(f"{name} {getattr(self, name)} is larger than imagenette_size {self.imagenette_size}")
-        if not 0.0 <= self.tiny_share <= 1.0 or not 0.0 <= self.finetune_share <= 1.0:
-            raise ValueError("tiny_share and finetune_share must lie in [0, 1]")
+                raise TrainingConfigError(
+                    f"{name} {getattr(self, name)} is larger than imagenette_size {self.imagenette_size}"
+                )
+        for name in ("tiny_share", "finetune_share", "tiny_batches"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise TrainingConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
 
 
 def lab_batch(rgb8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +129,9 @@ class ColorizationTask:
             and self.total_steps > 0
             and step >= self.total_steps * (1.0 - cfg.finetune_share)
         )
-        if fine:
+        if cfg.tiny_batches and rng.random() < cfg.tiny_batches:
+            rgb = random_crops(self.tiny, rng.integers(0, len(self.tiny), size), TINY_SIZE, rng)
+        elif fine:
             idx = rng.integers(0, len(self.imagenette), size)
             rgb = random_crops(self.imagenette, idx, cfg.finetune_crop, rng)
         else:

@@ -99,7 +99,8 @@ class ZipSplit:
         data, meta = stem.with_suffix(".u8"), stem.with_suffix(".json")
         shape = (n, size, size, 3)
         if not (meta.is_file() and json.loads(meta.read_text()).get("shape") == list(shape)):
-            tmp = stem.with_suffix(".u8.tmp")
+            # One temp file per process: two runs building the same cache must not truncate each other's mapping.
+            tmp = stem.with_suffix(f".u8.{os.getpid()}.tmp")
             out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
             for i in range(n):
                 out[i] = square_resize(self.image(i), size)

@@ -31,6 +31,7 @@ from models.jigsaw import (
 )
 from models.numerics import log_softmax
 from training.datasets import ZipSplit
+from training.errors import TrainingConfigError
 from training.jigsaw_net import JigsawNet
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -137,7 +138,7 @@ class JigsawTask:
 
     def __init__(self, cfg: JigsawConfig) -> None:
         if cfg.image_size < cfg.geometry.crop:
-            raise ValueError(f"image size {cfg.image_size} is smaller than the crop {cfg.geometry.crop}")
+            raise TrainingConfigError(f"image size {cfg.image_size} is smaller than the crop {cfg.geometry.crop}")
         self.cfg = cfg
         self.perms = permutation_set(cfg.set_size, cfg.set_seed)  # (K, 9)
         self.train_images = ZipSplit("imagenette-train").cached(cfg.image_size, cfg.limit)

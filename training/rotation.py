@@ -15,6 +15,7 @@ from torch import nn
 from models.rotation import ANGLES, normalise, rotations
 from training.colorization import random_crops
 from training.datasets import ZipSplit
+from training.errors import TrainingConfigError
 from training.nets import TrunkClassifier
 
 WIDTHS = (32, 64, 128, 160)
@@ -51,6 +52,12 @@ class RotationConfig:
     tiny_share: float = 0.5
     val_images: int = 500
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.size > self.imagenette_size:
+            raise TrainingConfigError(f"size {self.size} is larger than imagenette_size {self.imagenette_size}")
+        if not 0.0 <= self.tiny_share <= 1.0:
+            raise TrainingConfigError(f"tiny_share must lie in [0, 1], got {self.tiny_share}")
 
 
 class RotationTask:

@@ -1,7 +1,6 @@
 """``pretext train colorization``: build the task from arguments and run the loop."""
 
 import argparse
-import sys
 from pathlib import Path
 
 from training.colorization import ColorizationConfig, ColorizationTask
@@ -18,18 +17,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tiny-share", type=float, default=0.5)
     p.add_argument("--finetune-crop", type=int, default=112)
     p.add_argument("--finetune-share", type=float, default=0.1)
+    p.add_argument("--tiny-batches", type=float, default=0.0,
+                   help="share of steps that train on a whole batch of 64 px Tiny ImageNet photos")
     p.add_argument("--prior-images", type=int, default=3000)
     add_loop_arguments(p, steps=7000, val_images=300)
 
 
 def run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"colorization-{args.kind}"
-    try:
-        task_cfg = colorization_config(args)
-    except ValueError as exc:
-        print(f"pretext train colorization: {exc}", file=sys.stderr)
-        return 2
-    task = ColorizationTask(task_cfg)
+    task = ColorizationTask(colorization_config(args))
     task.total_steps = args.steps
     return run_and_report(task, loop_config(args), out)
 
@@ -42,6 +38,7 @@ def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
         tiny_share=args.tiny_share,
         finetune_crop=args.finetune_crop,
         finetune_share=args.finetune_share,
+        tiny_batches=args.tiny_batches,
         prior_images=args.prior_images,
         val_images=args.val_images,
         limit=args.limit,

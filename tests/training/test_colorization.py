@@ -118,3 +118,12 @@ def test_prior_correction_subtracts_scaled_log_weights():
         diff = net(x) - PriorCorrected(net, weights, 0.5)(x)
     expected = 0.5 * np.log(weights)
     np.testing.assert_allclose(diff[0, :, 0, 0].numpy(), expected, atol=1e-6)
+
+
+def test_tiny_batches_train_whole_batches_of_64_px_photos_between_larger_crops(centres):
+    cfg = ColorizationConfig(limit=48, prior_images=48, val_images=8, imagenette_size=96, crop=96,
+                             tiny_share=0.0, tiny_batches=0.5)
+    task = ColorizationTask(cfg, centres=centres)
+    rng = np.random.default_rng(0)
+    sides = {task.batch(rng, step, 4)[0].shape[-1] for step in range(30)}
+    assert sides == {64, 96}
