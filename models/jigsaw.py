@@ -227,22 +227,39 @@ def centre_offsets(n: int, geom: TileGeometry) -> np.ndarray:
     return np.full((n, N_TILES, 2), geom.max_offset // 2, dtype=np.int64)
 
 
-def image_tiles(rgb8: np.ndarray, tile: int, ratio: float) -> np.ndarray:
-    """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8: each cell's centred square, resized."""
-    # The square covers the share of the cell that training tiles covered (ratio = tile / cell),
-    # and being square it does not distort the tiles of non-square photos.
+# How a cell becomes a square tile at serving: "square" cuts the centred square (no distortion, but
+# a non-square cell loses its two ends, the very edges its neighbours continue); "stretch" resizes
+# the whole window of the cell to the square tile. Square cells give the same tiles either way.
+CELL_FITS = ("square", "stretch")
+
+
+def check_cell_fit(fit: str) -> str:
+    if fit not in CELL_FITS:
+        raise ValueError(f"unknown cell fit {fit!r}; use one of {CELL_FITS}")
+    return fit
+
+
+def image_tiles(rgb8: np.ndarray, tile: int, ratio: float, fit: str = "square") -> np.ndarray:
+    """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8: each cell's centred window, resized.
+
+    The window spans ``ratio`` of the cell (training's tile / cell, or 1.0 for whole cells): of its
+    shorter side for ``fit="square"``, of each side for ``fit="stretch"``.
+    """
     cells = split_cells(crop_to_grid(np.asarray(rgb8, dtype=np.uint8)))
     _, ch, cw, _ = cells.shape
-    side = max(1, min(ch, cw, round(ratio * min(ch, cw))))
-    y, x = (ch - side) // 2, (cw - side) // 2
+    if check_cell_fit(fit) == "square":
+        wh = ww = max(1, min(ch, cw, round(ratio * min(ch, cw))))
+    else:
+        wh, ww = max(1, min(ch, round(ratio * ch))), max(1, min(cw, round(ratio * cw)))
+    y, x = (ch - wh) // 2, (cw - ww) // 2
     out = np.empty((N_TILES, tile, tile, 3), dtype=np.uint8)
     for i, cell in enumerate(cells):
-        square = cell[y : y + side, x : x + side]
-        if side == tile:
-            out[i] = square
+        window = cell[y : y + wh, x : x + ww]
+        if wh == ww == tile:
+            out[i] = window
         else:
             # Box filter: an area average when shrinking, so large photos do not alias.
-            im = Image.fromarray(np.ascontiguousarray(square)).resize((tile, tile), Image.Resampling.BOX)
+            im = Image.fromarray(np.ascontiguousarray(window)).resize((tile, tile), Image.Resampling.BOX)
             out[i] = np.asarray(im)
     return out
 

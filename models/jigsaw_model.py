@@ -12,6 +12,7 @@ from models.jigsaw import (
     N_TILES,
     Runner,
     Solution,
+    check_cell_fit,
     image_tiles,
     normalise_tiles,
     solve_tiles,
@@ -33,6 +34,7 @@ class JigsawSpec:
     default_method: str = "cell"
     rounds: int = 3  # solver rounds for the "perm" method
     flip: bool = False  # cell method: average with the mirrored puzzle's answer
+    cell_fit: str = "square"  # how a non-square cell becomes a square tile (models.jigsaw.CELL_FITS)
 
 
 def spec_from_card(card: dict) -> JigsawSpec:
@@ -47,6 +49,7 @@ def spec_from_card(card: dict) -> JigsawSpec:
             default_method=solver.get("default_method", "cell"),
             rounds=int(solver.get("rounds", 3)),
             flip=bool(solver.get("flip", False)),
+            cell_fit=check_cell_fit(solver.get("cell_fit", "square")),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
@@ -70,7 +73,7 @@ class JigsawModel:
 
     def tiles(self, rgb8: np.ndarray) -> np.ndarray:
         """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input."""
-        return normalise_tiles(image_tiles(rgb8, self.spec.tile, self.spec.ratio))
+        return normalise_tiles(image_tiles(rgb8, self.spec.tile, self.spec.ratio, self.spec.cell_fit))
 
     def solve(self, rgb8: np.ndarray, method: str | None = None, rounds: int | None = None) -> Solution:
         """Solve a shuffled photo; see ``models.jigsaw.solve_tiles``."""
@@ -91,5 +94,5 @@ def solve_image(
     if rounds is None:
         # Re-running only pays off for the set classifier; the cell head saw every ordering.
         rounds = spec.rounds if method == "perm" else 1
-    tiles = normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio))
+    tiles = normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio, spec.cell_fit))
     return solve_tiles(tiles, run, spec.permutations, method, rounds, spec.flip)

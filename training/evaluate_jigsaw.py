@@ -16,7 +16,15 @@ import numpy as np
 
 from models.errors import ImageError, PretextError
 from models.imageio import load_image
-from models.jigsaw import N_TILES, image_tiles, normalise_tiles, shuffle_image, solve_tiles, uniform_permutations
+from models.jigsaw import (
+    CELL_FITS,
+    N_TILES,
+    image_tiles,
+    normalise_tiles,
+    shuffle_image,
+    solve_tiles,
+    uniform_permutations,
+)
 from models.jigsaw_model import JigsawModel
 from training.datasets import ZipSplit, photo_paths
 from training.jigsaw import JigsawConfig, make_puzzles
@@ -29,14 +37,15 @@ SOLVERS = (
     ("cell", "cell", 1, False),
     ("cell + flip", "cell", 1, True),
 )
-# (label, tile ratio or None for training's, per-tile normalisation, flip): the cell head's tiles as in
-# training, then with each test-time anti-shortcut measure switched off.
-Variant = tuple[str, float | None, bool, bool]
+# (label, tile ratio or None for training's, per-tile normalisation, flip, cell fit or None for the
+# served one): the cell head's tiles as in training, then with each test-time anti-shortcut measure
+# switched off.
+Variant = tuple[str, float | None, bool, bool, str | None]
 TILE_VARIANTS: tuple[Variant, ...] = (
-    ("training's gap + per-tile normalisation", None, True, False),
-    ("no gap (whole cells)", 1.0, True, False),
-    ("gap, no per-tile normalisation", None, False, False),
-    ("neither", 1.0, False, False),
+    ("training's gap + per-tile normalisation", None, True, False, None),
+    ("no gap (whole cells)", 1.0, True, False, None),
+    ("gap, no per-tile normalisation", None, False, False, None),
+    ("neither", 1.0, False, False, None),
 )
 
 
@@ -68,10 +77,11 @@ def cell_accuracy(
 ) -> dict[str, float]:
     """Share of tiles the cell head places right on (shuffled photo, permutation) pairs, per variant."""
     train_ratio = float(model.card["tile_ratio"])
-    hits: dict[str, list[float]] = {label: [] for label, _, _, _ in variants}
+    hits: dict[str, list[float]] = {label: [] for label, *_ in variants}
     for shuffled, perm in puzzles:
-        for label, ratio, per_tile, flip in variants:
-            cut = image_tiles(shuffled, model.spec.tile, train_ratio if ratio is None else ratio)
+        for label, ratio, per_tile, flip, fit in variants:
+            cut = image_tiles(shuffled, model.spec.tile, train_ratio if ratio is None else ratio,
+                              fit or model.spec.cell_fit)
             tiles = normalise_tiles(cut) if per_tile else normalise_jointly(cut)
             sol = solve_tiles(tiles, model.run, model.spec.permutations, "cell", 1, flip)
             hits[label].append(float((sol.permutation == perm).mean()))
@@ -107,22 +117,39 @@ def permutation_accuracy(
     }
 
 
+def non_square(rgb8: np.ndarray, i: int) -> np.ndarray:
+    """Centre crop of a square photo to 3:2 (even i, landscape) or 2:3 (odd i, portrait)."""
+    h, w = rgb8.shape[:2]
+    if i % 2 == 0:
+        keep = round(w * 2 / 3)
+        return rgb8[(h - keep) // 2 : (h - keep) // 2 + keep]
+    keep = round(h * 2 / 3)
+    return rgb8[:, (w - keep) // 2 : (w - keep) // 2 + keep]
+
+
 def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     """Cell-head tile accuracy on n uniformly shuffled imagenette-val photos, per serving choice.
 
     Through the serving path (whole photo shuffled, cells cut by ``image_tiles``): tiles cut at
-    training's tile/cell ratio or from whole cells, each without and with the mirrored puzzle.
-    The photos folder is the test; these figures choose the card's solver settings.
+    training's tile/cell ratio or from whole cells, each without and with the mirrored puzzle; then,
+    at the served ratio and flip, the same photos cropped to 3:2 and 2:3 (as most photos are), their
+    non-square cells fitted to square tiles either way. The photos folder is the test; these figures
+    choose the card's solver settings.
     """
     rng = np.random.default_rng(seed + 1)
     split = ZipSplit("imagenette-val")
     n = min(n, len(split))
     perms = uniform_permutations(rng, n)
     train_ratio = float(model.card["tile_ratio"])
-    choices = [(f"tile ratio {ratio:.2f}{' + flip' if flip else ''}", ratio, True, flip)
-               for ratio in (train_ratio, 1.0) for flip in (False, True)]
+    choices: list[Variant] = [(f"tile ratio {ratio:.2f}{' + flip' if flip else ''}", ratio, True, flip, "square")
+                              for ratio in (train_ratio, 1.0) for flip in (False, True)]
     puzzles = ((shuffle_image(split.rgb(i), perms[i]), perms[i]) for i in range(n))
-    return cell_accuracy(model, puzzles, choices)
+    result = cell_accuracy(model, puzzles, choices)
+    served = f"tile ratio {model.spec.ratio:.2f}{' + flip' if model.spec.flip else ''}"
+    fits: list[Variant] = [(f"{served}, 3:2 and 2:3 crops, {fit} fit", model.spec.ratio, True, model.spec.flip, fit)
+                           for fit in CELL_FITS]
+    cropped = ((shuffle_image(non_square(split.rgb(i), i), perms[i]), perms[i]) for i in range(n))
+    return result | cell_accuracy(model, cropped, fits)
 
 
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
@@ -171,7 +198,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# Jigsaw evaluation",
         "",
         f"Model `{report['model_version']}`; train-time augmentations off, tiles centred in their cells; served "
-        f"solver: tile ratio {report['solver'].get('tile_ratio')}, flip {report['solver'].get('flip')}.",
+        f"solver: tile ratio {report['solver'].get('tile_ratio')}, flip {report['solver'].get('flip')}, "
+        f"cell fit {report['solver'].get('cell_fit', 'square')}.",
         "",
         f"## Permutation classification (imagenette-val, {pa['images']} puzzles, {pa['set_size']} classes)",
         "",

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from models.cards import models_dir, write_card
-from models.jigsaw import N_TILES, hamming_matrix, min_hamming
+from models.jigsaw import CELL_FITS, N_TILES, hamming_matrix, min_hamming
 from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
 from training.export_onnx import export, parity, run_provenance
 from training.jigsaw import JigsawConfig
@@ -56,7 +56,8 @@ def last_validation(run_dir: Path) -> dict[str, float]:
 
 
 def build_card(
-    ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None
+    ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None,
+    cell_fit: str = "square",
 ) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
@@ -105,7 +106,7 @@ def build_card(
         },
         "permutations": perms.tolist(),
         "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS,
-                   "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell},
+                   "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell, "cell_fit": cell_fit},
         "opset": OPSET,
         "parameters": sum(p.numel() for p in model.parameters()),
         "macs_per_puzzle": count_macs(model, (1, N_TILES, 3, t, t)),
@@ -135,13 +136,18 @@ def export_net(model: JigsawNet, path: Path, tile: int) -> float:
 
 
 def export_run(
-    run_dir: Path, out_dir: Path, metrics: Path | None = None, flip: bool = False, serve_tile_ratio: float | None = None
+    run_dir: Path,
+    out_dir: Path,
+    metrics: Path | None = None,
+    flip: bool = False,
+    serve_tile_ratio: float | None = None,
+    cell_fit: str = "square",
 ) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
     path = out_dir / f"{MODEL_NAME}.onnx"
     diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir, flip, serve_tile_ratio)
+    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():
         card["metrics"]["evaluation"] = json.loads(metrics.read_text())
@@ -159,6 +165,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve the cell solver averaged with the mirrored puzzle (choose on imagenette-val)")
     p.add_argument("--serve-tile-ratio", type=float, default=None,
                    help="share of each cell cut into a tile at serving, in (0, 1]; default: training's tile/cell")
+    p.add_argument("--serve-cell-fit", choices=CELL_FITS, default="square",
+                   help="non-square cells at serving: cut their centred square, or stretch them to a square tile "
+                        "(choose on the 3:2 crops of `pretext evaluate jigsaw`)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.serve_tile_ratio is not None and not 0 < args.serve_tile_ratio <= 1:
             raise RuntimeError(f"--serve-tile-ratio must be in (0, 1], got {args.serve_tile_ratio}")
-        card, card_file = export_run(args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio)
+        card, card_file = export_run(
+            args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit
+        )
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

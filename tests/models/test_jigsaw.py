@@ -133,6 +133,28 @@ def test_image_tiles_are_square_centred_and_from_the_right_cell():
     assert all(np.all(t == t[0, 0]) for t in tiles)  # the square never crosses into a neighbour
 
 
+def test_stretch_fit_keeps_the_ends_of_wide_cells_that_the_square_fit_cuts_off():
+    img = cell_coded(201, 300) * 20  # cells 67 x 100
+    for c in range(3):
+        img[:, c * 100 : c * 100 + 10, 1] = 255  # each cell's left end
+        img[:, c * 100 + 90 : c * 100 + 100, 1] = 255  # and its right end
+    square = J.image_tiles(img, 16, 1.0, "square")
+    stretch = J.image_tiles(img, 16, 1.0, "stretch")
+    assert [int(t[8, 8, 0]) for t in stretch] == [20 * c for c in range(9)]  # still the right cells
+    assert np.all(square[..., 1] != 255)
+    assert np.all(stretch[:, :, 0, 1] == 255) and np.all(stretch[:, :, -1, 1] == 255)
+
+
+def test_square_cells_give_the_same_tiles_with_either_fit():
+    img = photo(99, 99)
+    assert np.array_equal(J.image_tiles(img, 16, 0.84, "square"), J.image_tiles(img, 16, 0.84, "stretch"))
+
+
+def test_an_unknown_cell_fit_is_refused():
+    with pytest.raises(ValueError, match="cell fit"):
+        J.image_tiles(photo(99, 99), 16, 1.0, "squash")
+
+
 def test_normalise_tiles_standardises_each_tile():
     rng = np.random.default_rng(0)
     tiles = rng.integers(0, 256, (2, 9, 6, 6, 3)).astype(np.uint8)
@@ -389,3 +411,14 @@ def test_unshuffle_without_a_folder_writes_beside_each_input(tmp_path, monkeypat
     assert jigsaw_cli.run_solve(args) == 0
     assert json.loads(capsys.readouterr().out)["permutation"] == perm.tolist()
     assert np.array_equal(np.asarray(Image.open(tmp_path / "in" / "puzzle-solved.png")), img)
+
+
+def test_a_card_with_an_unknown_cell_fit_is_refused_as_unavailable():
+    from models.errors import ModelNotAvailableError
+    from models.jigsaw_model import spec_from_card
+
+    card = {"tile_size": 16, "tile_ratio": 0.84, "permutations": J.permutation_set(4).tolist()}
+    assert spec_from_card(card).cell_fit == "square"  # cards from before the setting existed
+    assert spec_from_card(card | {"solver": {"cell_fit": "stretch"}}).cell_fit == "stretch"
+    with pytest.raises(ModelNotAvailableError, match="cell fit"):
+        spec_from_card(card | {"solver": {"cell_fit": "squash"}})

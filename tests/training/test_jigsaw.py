@@ -207,12 +207,13 @@ def test_evaluation_writes_markdown_and_json(exported, env):
     assert all(0 <= m["tile_accuracy"] <= 1 for m in methods.values())
     assert "| cell |" in (out / "report.md").read_text()
     variants = report["shortcut_variants"]
-    assert list(variants) == [label for label, _, _, _ in evaluate_jigsaw.TILE_VARIANTS]
+    assert list(variants) == [label for label, *_ in evaluate_jigsaw.TILE_VARIANTS]
     # Served at training's ratio, the first variant is the same cell-head solve as the table above.
     assert report["solver"]["tile_ratio"] == pytest.approx(16 / 19)
     assert variants["training's gap + per-tile normalisation"] == pytest.approx(methods["cell"]["tile_accuracy"])
     assert set(report["imagenette_val_uniform"]) == {
-        "tile ratio 0.84", "tile ratio 0.84 + flip", "tile ratio 1.00", "tile ratio 1.00 + flip"
+        "tile ratio 0.84", "tile ratio 0.84 + flip", "tile ratio 1.00", "tile ratio 1.00 + flip",
+        "tile ratio 0.84, 3:2 and 2:3 crops, square fit", "tile ratio 0.84, 3:2 and 2:3 crops, stretch fit",
     }
     assert "no gap (whole cells)" in (out / "report.md").read_text()
 
@@ -229,10 +230,11 @@ def test_joint_normalisation_keeps_brightness_differences_between_tiles():
 def test_served_solver_settings_reach_the_serving_spec(run_dir, tmp_path):
     from models.jigsaw_model import JigsawModel
 
-    args = ["--run", str(run_dir), "--out-dir", str(tmp_path), "--solver-flip", "--serve-tile-ratio", "1.0"]
+    args = ["--run", str(run_dir), "--out-dir", str(tmp_path), "--solver-flip", "--serve-tile-ratio", "1.0",
+            "--serve-cell-fit", "stretch"]
     assert export_jigsaw.run(parse(export_jigsaw.add_arguments, args)) == 0
     model = JigsawModel(root=tmp_path, device="cpu")
-    assert model.spec.flip is True and model.spec.ratio == 1.0
+    assert model.spec.flip is True and model.spec.ratio == 1.0 and model.spec.cell_fit == "stretch"
     assert model.card["tile_ratio"] == pytest.approx(16 / 19)  # training's ratio stays on record
     bad = ["--run", str(run_dir), "--out-dir", str(tmp_path / "bad"), "--serve-tile-ratio", "1.5"]
     assert export_jigsaw.run(parse(export_jigsaw.add_arguments, bad)) == 1
