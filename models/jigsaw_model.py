@@ -73,7 +73,7 @@ class JigsawModel:
 
     def tiles(self, rgb8: np.ndarray) -> np.ndarray:
         """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input."""
-        return normalise_tiles(image_tiles(rgb8, self.spec.tile, self.spec.ratio, self.spec.cell_fit))
+        return serving_tiles(rgb8, self.spec)
 
     def solve(self, rgb8: np.ndarray, method: str | None = None, rounds: int | None = None) -> Solution:
         """Solve a shuffled photo; see ``models.jigsaw.solve_tiles``."""
@@ -94,5 +94,9 @@ def solve_image(
     if rounds is None:
         # Re-running only pays off for the set classifier; the cell head saw every ordering.
         rounds = spec.rounds if method == "perm" else 1
-    tiles = normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio, spec.cell_fit))
-    return solve_tiles(tiles, run, spec.permutations, method, rounds, spec.flip)
+    return solve_tiles(serving_tiles(rgb8, spec), run, spec.permutations, method, rounds, spec.flip)
+
+
+def serving_tiles(rgb8: np.ndarray, spec: JigsawSpec) -> np.ndarray:
+    """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input, cut as the card says."""
+    return normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio, spec.cell_fit))
