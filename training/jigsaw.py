@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
 from models.jigsaw import (
@@ -50,6 +51,9 @@ class JigsawConfig:
     gray_prob: float = 0.3  # per puzzle, as in the paper
     channel_drop_prob: float = 0.1  # per tile, after Doersch et al. 2015
     channel_shift: int = 1  # per-channel spatial jitter in pixels
+    # Largest aspect ratio of a training crop (1 = square crops only). Serving stretches the cells of
+    # 3:2 and 2:3 photos to square tiles; non-square crops squeezed to square train on that distortion.
+    aspect: float = 1.0
     widths: tuple[int, ...] = (32, 64, 128, 160)
     dim: int = 256
     hidden: int = 512
@@ -58,6 +62,10 @@ class JigsawConfig:
     cell_layers: int = 2
     val_images: int = 500
     limit: int | None = None  # use only the first N images of each split (tests)
+
+    def __post_init__(self) -> None:
+        if self.aspect < 1.0:
+            raise TrainingConfigError(f"aspect must be at least 1 (a ratio and its inverse), got {self.aspect}")
 
     @property
     def geometry(self) -> TileGeometry:
@@ -91,6 +99,25 @@ def drop_channels(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.nd
     return x
 
 
+def stretched_crops(images: np.ndarray, crop: int, rng: np.random.Generator, aspect: float) -> np.ndarray:
+    """(N, S, S, 3) uint8 -> (N, crop, crop, 3): random windows of aspect in [1/aspect, aspect], resized square.
+
+    The log aspect is uniform, so 2:3 and 3:2 are as likely; a window keeps about crop^2 pixels,
+    clipped to the image, as serving's stretched cells of a non-square photo do.
+    """
+    n, size = len(images), images.shape[1]
+    ratios = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n))
+    out = np.empty((n, crop, crop, 3), dtype=np.uint8)
+    for k, r in enumerate(ratios):
+        w = min(size, round(crop * np.sqrt(r)))
+        h = min(size, round(crop / np.sqrt(r)))
+        y = int(rng.integers(0, size - h + 1))
+        x = int(rng.integers(0, size - w + 1))
+        window = np.ascontiguousarray(images[k, y : y + h, x : x + w])
+        out[k] = np.asarray(Image.fromarray(window).resize((crop, crop), Image.Resampling.BILINEAR))
+    return out
+
+
 def make_puzzles(
     images: np.ndarray,
     idx: np.ndarray,
@@ -106,6 +133,8 @@ def make_puzzles(
     order = np.argsort(idx)
     imgs = np.empty((n, *images.shape[1:]), dtype=np.uint8)
     imgs[order] = images[idx[order]]  # sorted reads are kinder to a memmap
+    if train and cfg.aspect > 1.0:
+        imgs = stretched_crops(imgs, geom.crop, rng, cfg.aspect)
     size = imgs.shape[1]
     if train:
         flips = rng.random(n) < 0.5

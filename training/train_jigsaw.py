@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gray-prob", type=float, default=0.3)
     p.add_argument("--channel-drop-prob", type=float, default=0.1)
     p.add_argument("--channel-shift", type=int, default=1)
+    p.add_argument("--aspect", type=float, default=1.0,
+                   help="largest aspect ratio of training crops, squeezed square as serving does (1 = square)")
     p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
     p.add_argument("--dim", type=int, default=256, help="tile feature size")
     p.add_argument("--hidden", type=int, default=512, help="hidden units of the permutation head")
@@ -56,6 +58,7 @@ def task_config(args: argparse.Namespace) -> JigsawConfig:
         gray_prob=args.gray_prob,
         channel_drop_prob=args.channel_drop_prob,
         channel_shift=args.channel_shift,
+        aspect=args.aspect,
         widths=tuple(args.widths),
         dim=args.dim,
         hidden=args.hidden,

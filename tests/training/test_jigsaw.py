@@ -12,7 +12,8 @@ from models import jigsaw as J
 from models import jigsaw_cli
 from models.settings import get_settings
 from training import evaluate_jigsaw, export_jigsaw, train_jigsaw
-from training.jigsaw import JigsawConfig, JigsawTask, make_puzzles
+from training.errors import TrainingConfigError
+from training.jigsaw import JigsawConfig, JigsawTask, make_puzzles, stretched_crops
 
 TINY = dict(
     tile=16, cell=19, image_size=64, widths=(8, 16, 16, 16), dim=32, hidden=64, cell_width=16, limit=16, val_images=8
@@ -106,6 +107,49 @@ def test_training_puzzles_are_augmented_and_normalised(task):
     # Two of three channels are dropped to faint noise: one channel carries most of the variance.
     share = x.var(axis=(3, 4)).max(-1) / x.var(axis=(3, 4)).sum(-1)
     assert np.all(share > 0.9)
+
+
+def coordinate_images(n: int, size: int) -> np.ndarray:
+    """(n, size, size, 3) uint8 whose red channel is the column and green the row of each pixel."""
+    ramp = np.arange(size, dtype=np.uint8)
+    img = np.zeros((size, size, 3), dtype=np.uint8)
+    img[..., 0] = ramp[None, :]
+    img[..., 1] = ramp[:, None]
+    return np.repeat(img[None], n, axis=0)
+
+
+def test_stretched_crops_squeeze_windows_of_both_orientations_within_the_aspect():
+    crops = stretched_crops(coordinate_images(200, 200), 60, np.random.default_rng(0), 1.5)
+    assert crops.shape == (200, 60, 60, 3) and crops.dtype == np.uint8
+    # The span of source columns and rows a crop covers is its window's width and height.
+    width = crops[:, 30, -1, 0].astype(float) - crops[:, 30, 0, 0]
+    height = crops[:, -1, 30, 1].astype(float) - crops[:, 0, 30, 1]
+    ratio = width / height
+    assert np.all(ratio < 1.5 * 1.05) and np.all(ratio > 1 / (1.5 * 1.05))
+    assert (ratio > 1.3).any() and (ratio < 1 / 1.3).any()  # wide and tall windows both occur
+    assert np.allclose(width * height, 60 * 60, rtol=0.1)  # about crop^2 source pixels each
+
+
+def tile_aspects(images: np.ndarray, cfg: JigsawConfig) -> np.ndarray:
+    """Training puzzles of coordinate images -> (N,) source width over height spanned by their tiles."""
+    perms = np.tile(J.IDENTITY, (len(images), 1))
+    x = make_puzzles(images, np.arange(len(images)), perms, np.random.default_rng(0), cfg, train=True)
+    # Tiles are standardised jointly over channels, so the ratio of the two ramps survives.
+    across = np.abs(x[:, :, 0, :, -1] - x[:, :, 0, :, 0]).mean(axis=(1, 2))  # red: source column
+    down = np.abs(x[:, :, 1, -1, :] - x[:, :, 1, 0, :]).mean(axis=(1, 2))  # green: source row
+    return across / down
+
+
+def test_training_crops_are_squeezed_square_only_when_asked():
+    images = coordinate_images(40, 64)
+    cfg = {**TINY, "limit": None, "augment": False}
+    assert np.allclose(tile_aspects(images, JigsawConfig(**cfg)), 1.0, atol=0.02)
+    stretched = tile_aspects(images, JigsawConfig(**cfg, aspect=1.5))
+    assert np.all(stretched < 1.5 * 1.1) and np.all(stretched > 1 / (1.5 * 1.1))
+    assert (stretched > 1.2).any() and (stretched < 1 / 1.2).any()
+    with pytest.raises(TrainingConfigError, match="aspect"):
+        JigsawConfig(**TINY, aspect=0.8)
+    assert train_jigsaw.task_config(parse(train_jigsaw.add_arguments, ["--aspect", "1.5"])).aspect == 1.5
 
 
 def test_batches_carry_set_and_uniform_puzzles(task):
