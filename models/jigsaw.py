@@ -231,6 +231,7 @@ def centre_offsets(n: int, geom: TileGeometry) -> np.ndarray:
 # a non-square cell loses its two ends, the very edges its neighbours continue); "stretch" resizes
 # the whole window of the cell to the square tile. Square cells give the same tiles either way.
 CELL_FITS = ("square", "stretch")
+DEFAULT_CELL_FIT = "square"  # what cards written before the setting existed were served with
 
 
 def check_cell_fit(fit: str) -> str:
@@ -239,7 +240,7 @@ def check_cell_fit(fit: str) -> str:
     return fit
 
 
-def image_tiles(rgb8: np.ndarray, tile: int, ratio: float, fit: str = "square") -> np.ndarray:
+def image_tiles(rgb8: np.ndarray, tile: int, ratio: float, fit: str = DEFAULT_CELL_FIT) -> np.ndarray:
     """Any photo (H, W, 3) uint8 -> (9, tile, tile, 3) uint8: each cell's centred window, resized.
 
     The window spans ``ratio`` of the cell (training's tile / cell, or 1.0 for whole cells): of its

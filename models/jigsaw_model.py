@@ -8,6 +8,7 @@ import numpy as np
 from models.cards import load_card, models_dir
 from models.errors import ModelNotAvailableError
 from models.jigsaw import (
+    DEFAULT_CELL_FIT,
     METHODS,
     N_TILES,
     Runner,
@@ -34,7 +35,7 @@ class JigsawSpec:
     default_method: str = "cell"
     rounds: int = 3  # solver rounds for the "perm" method
     flip: bool = False  # cell method: average with the mirrored puzzle's answer
-    cell_fit: str = "square"  # how a non-square cell becomes a square tile (models.jigsaw.CELL_FITS)
+    cell_fit: str = DEFAULT_CELL_FIT  # how a non-square cell becomes a square tile (models.jigsaw.CELL_FITS)
 
 
 def spec_from_card(card: dict) -> JigsawSpec:
@@ -49,7 +50,7 @@ def spec_from_card(card: dict) -> JigsawSpec:
             default_method=solver.get("default_method", "cell"),
             rounds=int(solver.get("rounds", 3)),
             flip=bool(solver.get("flip", False)),
-            cell_fit=check_cell_fit(solver.get("cell_fit", "square")),
+            cell_fit=check_cell_fit(solver.get("cell_fit", DEFAULT_CELL_FIT)),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc

@@ -18,6 +18,7 @@ from models.errors import ImageError, PretextError
 from models.imageio import load_image
 from models.jigsaw import (
     CELL_FITS,
+    DEFAULT_CELL_FIT,
     N_TILES,
     image_tiles,
     normalise_tiles,
@@ -127,6 +128,10 @@ def non_square(rgb8: np.ndarray, i: int) -> np.ndarray:
     return rgb8[:, (w - keep) // 2 : (w - keep) // 2 + keep]
 
 
+def solver_label(ratio: float, flip: bool) -> str:
+    return f"tile ratio {ratio:.2f}{' + flip' if flip else ''}"
+
+
 def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     """Cell-head tile accuracy on n uniformly shuffled imagenette-val photos, per serving choice.
 
@@ -141,11 +146,12 @@ def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     n = min(n, len(split))
     perms = uniform_permutations(rng, n)
     train_ratio = float(model.card["tile_ratio"])
-    choices: list[Variant] = [(f"tile ratio {ratio:.2f}{' + flip' if flip else ''}", ratio, True, flip, "square")
+    # Imagenette photos are square, where every cell fit cuts the same tiles.
+    choices: list[Variant] = [(solver_label(ratio, flip), ratio, True, flip, DEFAULT_CELL_FIT)
                               for ratio in (train_ratio, 1.0) for flip in (False, True)]
     puzzles = ((shuffle_image(split.rgb(i), perms[i]), perms[i]) for i in range(n))
     result = cell_accuracy(model, puzzles, choices)
-    served = f"tile ratio {model.spec.ratio:.2f}{' + flip' if model.spec.flip else ''}"
+    served = solver_label(model.spec.ratio, model.spec.flip)
     fits: list[Variant] = [(f"{served}, 3:2 and 2:3 crops, {fit} fit", model.spec.ratio, True, model.spec.flip, fit)
                            for fit in CELL_FITS]
     cropped = ((shuffle_image(non_square(split.rgb(i), i), perms[i]), perms[i]) for i in range(n))

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from models.cards import models_dir, write_card
-from models.jigsaw import CELL_FITS, N_TILES, hamming_matrix, min_hamming
+from models.jigsaw import CELL_FITS, DEFAULT_CELL_FIT, N_TILES, hamming_matrix, min_hamming
 from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
 from training.export_onnx import export, parity, run_provenance
 from training.jigsaw import JigsawConfig
@@ -57,7 +57,7 @@ def last_validation(run_dir: Path) -> dict[str, float]:
 
 def build_card(
     ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None,
-    cell_fit: str = "square",
+    cell_fit: str = DEFAULT_CELL_FIT,
 ) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
@@ -141,7 +141,7 @@ def export_run(
     metrics: Path | None = None,
     flip: bool = False,
     serve_tile_ratio: float | None = None,
-    cell_fit: str = "square",
+    cell_fit: str = DEFAULT_CELL_FIT,
 ) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
@@ -165,7 +165,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve the cell solver averaged with the mirrored puzzle (choose on imagenette-val)")
     p.add_argument("--serve-tile-ratio", type=float, default=None,
                    help="share of each cell cut into a tile at serving, in (0, 1]; default: training's tile/cell")
-    p.add_argument("--serve-cell-fit", choices=CELL_FITS, default="square",
+    p.add_argument("--serve-cell-fit", choices=CELL_FITS, default=DEFAULT_CELL_FIT,
                    help="non-square cells at serving: cut their centred square, or stretch them to a square tile "
                         "(choose on the 3:2 crops of `pretext evaluate jigsaw`)")
 
