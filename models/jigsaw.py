@@ -339,19 +339,15 @@ def flip_tiles(tiles: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(tiles)[..., ::-1])
 
 
-def view_averaged_cell_logits(views: np.ndarray, run: Runner, flip: bool) -> np.ndarray:
-    """(V, 9, 3, t, t) cuts of one puzzle's cells -> (9, 9) cell log-probabilities averaged over the views.
+def flip_averaged_cell_logits(tiles: np.ndarray, cell_logits: np.ndarray, run: Runner) -> np.ndarray:
+    """(9, 9) cell log-probabilities averaged with those of the mirrored puzzle, mapped back.
 
-    With ``flip`` each view's mirrored puzzle joins the average, mapped back: training flipped photos
-    at random, so it is as familiar to the network as the original, and its tile i from cell c sits
-    in cell MIRROR[c] of the mirrored photo. Every view goes through the network in one batch.
+    Training flipped photos at random, so the mirrored puzzle is as familiar to the network as
+    the original; its tile i from cell c sits in cell MIRROR[c] of the mirrored photo.
     """
-    v = np.asarray(views, dtype=np.float32)
-    batch = np.concatenate([v, flip_tiles(v)]) if flip else v
-    logp = log_softmax(np.asarray(run(batch)[1], dtype=np.float64).reshape(-1, N_TILES, N_TILES), axis=2)
-    if flip:
-        logp[len(v) :] = logp[len(v) :][:, :, MIRROR]
-    return logp.mean(axis=0)
+    flipped = log_softmax(np.asarray(run(flip_tiles(tiles)[None])[1][0]).reshape(N_TILES, N_TILES), axis=1)
+    own = log_softmax(np.asarray(cell_logits).reshape(N_TILES, N_TILES), axis=1)
+    return (own + flipped[:, MIRROR]) / 2
 
 
 def solve_tiles(
@@ -364,15 +360,11 @@ def solve_tiles(
 ) -> Solution:
     """Solve normalised tiles (9, 3, t, t): assign, reorder by the answer, run again, up to ``rounds``.
 
-    Tiles may also come as (V, 9, 3, t, t), V cuts of the same cells: the cell method averages its
-    answers over them (``view_averaged_cell_logits``), the perm method reads the first. ``flip`` (cell
-    method) also runs the mirrored puzzles.
+    ``flip`` (cell method) also runs the mirrored puzzle and averages the two answers.
     """
     # Re-running matters for "perm": the classifier only knows its K permutations, but a nearly
     # solved puzzle is close to the identity, which the set holds. Stop once it looks solved.
     x = np.asarray(tiles, dtype=np.float32)
-    if x.ndim == 4:
-        x = x[None]
     current = IDENTITY.copy()  # x[i] is believed to come from cell current[i]
     conf = np.zeros(N_TILES)
     done = 0
@@ -380,12 +372,11 @@ def solve_tiles(
         done += 1
         # y[current[i]] = x[i]: the puzzle as solved so far.
         y = np.empty_like(x)
-        y[:, current] = x
-        if method == "cell":
-            sol = assign(view_averaged_cell_logits(y, run, flip))
-        else:
-            perm_logits, cell_logits = run(y[:1])
-            sol = solve_outputs(perm_logits[0], cell_logits[0], perms, method)
+        y[current] = x
+        perm_logits, cell_logits = run(y[None])
+        if flip and method == "cell":
+            cell_logits = flip_averaged_cell_logits(y, cell_logits[0], run)[None]
+        sol = solve_outputs(perm_logits[0], cell_logits[0], perms, method)
         # y[j] comes from cell sol[j] and x[i] sits at j = current[i], so compose.
         conf = sol.confidence[current]
         current = sol.permutation[current]

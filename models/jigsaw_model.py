@@ -36,17 +36,6 @@ class JigsawSpec:
     rounds: int = 3  # solver rounds for the "perm" method
     flip: bool = False  # cell method: average with the mirrored puzzle's answer
     cell_fit: str = DEFAULT_CELL_FIT  # how a non-square cell becomes a square tile (models.jigsaw.CELL_FITS)
-    extra_ratios: tuple[float, ...] = ()  # cell method: further cuts of each cell, averaged into the answer
-
-    def __post_init__(self) -> None:
-        for r in (self.ratio, *self.extra_ratios):
-            if not 0.0 < r <= 1.0:
-                raise ValueError(f"tile ratio {r} is outside (0, 1]")
-
-    @property
-    def ratios(self) -> tuple[float, ...]:
-        """The share of each cell cut into a tile, per view: the served ratio first."""
-        return (self.ratio, *self.extra_ratios)
 
 
 def spec_from_card(card: dict) -> JigsawSpec:
@@ -62,7 +51,6 @@ def spec_from_card(card: dict) -> JigsawSpec:
             rounds=int(solver.get("rounds", 3)),
             flip=bool(solver.get("flip", False)),
             cell_fit=check_cell_fit(solver.get("cell_fit", DEFAULT_CELL_FIT)),
-            extra_ratios=tuple(float(r) for r in solver.get("extra_tile_ratios", ())),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
@@ -84,9 +72,9 @@ class JigsawModel:
         perm, cell = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: np.asarray(tiles, np.float32)})
         return perm, cell
 
-    def views(self, rgb8: np.ndarray) -> np.ndarray:
-        """Photo (H, W, 3) uint8 -> (V, 9, 3, t, t) network inputs, one per served tile ratio."""
-        return serving_views(rgb8, self.spec)
+    def tiles(self, rgb8: np.ndarray) -> np.ndarray:
+        """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input."""
+        return serving_tiles(rgb8, self.spec)
 
     def solve(self, rgb8: np.ndarray, method: str | None = None, rounds: int | None = None) -> Solution:
         """Solve a shuffled photo; see ``models.jigsaw.solve_tiles``."""
@@ -107,9 +95,9 @@ def solve_image(
     if rounds is None:
         # Re-running only pays off for the set classifier; the cell head saw every ordering.
         rounds = spec.rounds if method == "perm" else 1
-    return solve_tiles(serving_views(rgb8, spec), run, spec.permutations, method, rounds, spec.flip)
+    return solve_tiles(serving_tiles(rgb8, spec), run, spec.permutations, method, rounds, spec.flip)
 
 
-def serving_views(rgb8: np.ndarray, spec: JigsawSpec) -> np.ndarray:
-    """Photo (H, W, 3) uint8 -> (V, 9, 3, t, t) network inputs cut as the card says, one per tile ratio."""
-    return np.stack([normalise_tiles(image_tiles(rgb8, spec.tile, r, spec.cell_fit)) for r in spec.ratios])
+def serving_tiles(rgb8: np.ndarray, spec: JigsawSpec) -> np.ndarray:
+    """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input, cut as the card says."""
+    return normalise_tiles(image_tiles(rgb8, spec.tile, spec.ratio, spec.cell_fit))

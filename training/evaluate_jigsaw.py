@@ -38,18 +38,16 @@ SOLVERS = (
     ("cell", "cell", 1, False),
     ("cell + flip", "cell", 1, True),
 )
-# (label, tile ratio of each view or None for training's, per-tile normalisation, flip, cell fit or
-# None for the served one): the cell head's tiles as in training, then with each test-time
-# anti-shortcut measure switched off.
-Variant = tuple[str, tuple[float, ...] | None, bool, bool, str | None]
+# (label, tile ratio or None for training's, per-tile normalisation, flip, cell fit or None for the
+# served one): the cell head's tiles as in training, then with each test-time anti-shortcut measure
+# switched off.
+Variant = tuple[str, float | None, bool, bool, str | None]
 TILE_VARIANTS: tuple[Variant, ...] = (
     ("training's gap + per-tile normalisation", None, True, False, None),
-    ("no gap (whole cells)", (1.0,), True, False, None),
+    ("no gap (whole cells)", 1.0, True, False, None),
     ("gap, no per-tile normalisation", None, False, False, None),
-    ("neither", (1.0,), False, False, None),
+    ("neither", 1.0, False, False, None),
 )
-# A second cut of each cell, averaged into the whole cells' answer: measured beside the served views.
-EXTRA_VIEW_RATIO = 0.9
 
 
 def normalise_jointly(tiles: np.ndarray) -> np.ndarray:
@@ -82,11 +80,11 @@ def cell_accuracy(
     train_ratio = float(model.card["tile_ratio"])
     hits: dict[str, list[float]] = {label: [] for label, *_ in variants}
     for shuffled, perm in puzzles:
-        for label, ratios, per_tile, flip, fit in variants:
-            cuts = [image_tiles(shuffled, model.spec.tile, r, fit or model.spec.cell_fit)
-                    for r in ratios or (train_ratio,)]
-            views = np.stack([normalise_tiles(c) if per_tile else normalise_jointly(c) for c in cuts])
-            sol = solve_tiles(views, model.run, model.spec.permutations, "cell", 1, flip)
+        for label, ratio, per_tile, flip, fit in variants:
+            cut = image_tiles(shuffled, model.spec.tile, train_ratio if ratio is None else ratio,
+                              fit or model.spec.cell_fit)
+            tiles = normalise_tiles(cut) if per_tile else normalise_jointly(cut)
+            sol = solve_tiles(tiles, model.run, model.spec.permutations, "cell", 1, flip)
             hits[label].append(float((sol.permutation == perm).mean()))
     return {label: float(np.mean(v)) if v else float("nan") for label, v in hits.items()}
 
@@ -130,19 +128,17 @@ def non_square(rgb8: np.ndarray, i: int) -> np.ndarray:
     return rgb8[:, (w - keep) // 2 : (w - keep) // 2 + keep]
 
 
-def solver_label(ratios: tuple[float, ...], flip: bool) -> str:
-    cuts = ", ".join(f"{r:.2f}" for r in ratios)
-    return f"tile ratio{'s' if len(ratios) > 1 else ''} {cuts}{' + flip' if flip else ''}"
+def solver_label(ratio: float, flip: bool) -> str:
+    return f"tile ratio {ratio:.2f}{' + flip' if flip else ''}"
 
 
 def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     """Cell-head tile accuracy on n uniformly shuffled imagenette-val photos, per serving choice.
 
     Through the serving path (whole photo shuffled, cells cut by ``image_tiles``): tiles cut at
-    training's tile/cell ratio, from whole cells, at the served ratios and at those plus a second cut
-    of EXTRA_VIEW_RATIO, each without and with the mirrored puzzle; then, with the served flip and
-    with and without the extra cut, the same photos cropped to 3:2 and 2:3 (as most photos are),
-    their non-square cells fitted to square tiles either way. The photos folder is the test; these figures
+    training's tile/cell ratio or from whole cells, each without and with the mirrored puzzle; then,
+    at the served ratio and flip, the same photos cropped to 3:2 and 2:3 (as most photos are), their
+    non-square cells fitted to square tiles either way. The photos folder is the test; these figures
     choose the card's solver settings.
     """
     rng = np.random.default_rng(seed + 1)
@@ -151,16 +147,13 @@ def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     perms = uniform_permutations(rng, n)
     train_ratio = float(model.card["tile_ratio"])
     # Imagenette photos are square, where every cell fit cuts the same tiles.
-    served = model.spec.ratios
-    extra = served if EXTRA_VIEW_RATIO in served else (*served, EXTRA_VIEW_RATIO)
-    choices: list[Variant] = [(solver_label(v, flip), v, True, flip, DEFAULT_CELL_FIT)
-                              for v in dict.fromkeys([(train_ratio,), (1.0,), served, extra])
-                              for flip in (False, True)]
+    choices: list[Variant] = [(solver_label(ratio, flip), ratio, True, flip, DEFAULT_CELL_FIT)
+                              for ratio in (train_ratio, 1.0) for flip in (False, True)]
     puzzles = ((shuffle_image(split.rgb(i), perms[i]), perms[i]) for i in range(n))
     result = cell_accuracy(model, puzzles, choices)
-    flip = model.spec.flip
-    fits: list[Variant] = [(f"{solver_label(v, flip)}, 3:2 and 2:3 crops, {fit} fit", v, True, flip, fit)
-                           for v in dict.fromkeys((served, extra)) for fit in CELL_FITS]
+    served = solver_label(model.spec.ratio, model.spec.flip)
+    fits: list[Variant] = [(f"{served}, 3:2 and 2:3 crops, {fit} fit", model.spec.ratio, True, model.spec.flip, fit)
+                           for fit in CELL_FITS]
     cropped = ((shuffle_image(non_square(split.rgb(i), i), perms[i]), perms[i]) for i in range(n))
     return result | cell_accuracy(model, cropped, fits)
 
@@ -176,7 +169,7 @@ def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int)
     for shuffled, perm in shuffled_photos(paths, rng, skipped):
         for label, method, r, flip in SOLVERS:
             t0 = time.perf_counter()
-            sol = solve_tiles(model.views(shuffled), model.run, model.spec.permutations, method, r or rounds, flip)
+            sol = solve_tiles(model.tiles(shuffled), model.run, model.spec.permutations, method, r or rounds, flip)
             right = sol.permutation == perm
             st = stats[label]
             st["s"].append(time.perf_counter() - t0)
@@ -211,9 +204,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# Jigsaw evaluation",
         "",
         f"Model `{report['model_version']}`; train-time augmentations off, tiles centred in their cells; served "
-        f"solver: tile ratio {report['solver'].get('tile_ratio')}, extra cuts "
-        f"{report['solver'].get('extra_tile_ratios', [])}, flip {report['solver'].get('flip')}, "
-        f"cell fit {report['solver'].get('cell_fit', DEFAULT_CELL_FIT)}.",
+        f"solver: tile ratio {report['solver'].get('tile_ratio')}, flip {report['solver'].get('flip')}, "
+        f"cell fit {report['solver'].get('cell_fit', 'square')}.",
         "",
         f"## Permutation classification (imagenette-val, {pa['images']} puzzles, {pa['set_size']} classes)",
         "",

@@ -57,7 +57,7 @@ def last_validation(run_dir: Path) -> dict[str, float]:
 
 def build_card(
     ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None,
-    cell_fit: str = DEFAULT_CELL_FIT, extra_ratios: tuple[float, ...] = (),
+    cell_fit: str = DEFAULT_CELL_FIT,
 ) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
@@ -106,8 +106,7 @@ def build_card(
         },
         "permutations": perms.tolist(),
         "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS,
-                   "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell, "cell_fit": cell_fit,
-                   "extra_tile_ratios": list(extra_ratios)},
+                   "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell, "cell_fit": cell_fit},
         "opset": OPSET,
         "parameters": sum(p.numel() for p in model.parameters()),
         "macs_per_puzzle": count_macs(model, (1, N_TILES, 3, t, t)),
@@ -143,29 +142,17 @@ def export_run(
     flip: bool = False,
     serve_tile_ratio: float | None = None,
     cell_fit: str = DEFAULT_CELL_FIT,
-    extra_ratios: tuple[float, ...] = (),
 ) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
     path = out_dir / f"{MODEL_NAME}.onnx"
     diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit, extra_ratios)
+    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():
         card["metrics"]["evaluation"] = json.loads(metrics.read_text())
     card_file = write_card(card, path)
     return json.loads(card_file.read_text()), card_file
-
-
-def ratio_list(text: str) -> tuple[float, ...]:
-    """'0.9,0.8' -> (0.9, 0.8): shares of a cell, each in (0, 1]."""
-    try:
-        ratios = tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from exc
-    if not all(0 < r <= 1 for r in ratios):
-        raise argparse.ArgumentTypeError(f"tile ratios must lie in (0, 1], got {text!r}")
-    return ratios
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -181,9 +168,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serve-cell-fit", choices=CELL_FITS, default=DEFAULT_CELL_FIT,
                    help="non-square cells at serving: cut their centred square, or stretch them to a square tile "
                         "(choose on the 3:2 crops of `pretext evaluate jigsaw`)")
-    p.add_argument("--serve-extra-ratios", type=ratio_list, default=(),
-                   help="further cuts of each cell (shares in (0, 1], comma-separated) whose answers the cell "
-                        "solver averages in (choose on imagenette-val with `pretext evaluate jigsaw`)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,8 +176,7 @@ def run(args: argparse.Namespace) -> int:
         if args.serve_tile_ratio is not None and not 0 < args.serve_tile_ratio <= 1:
             raise RuntimeError(f"--serve-tile-ratio must be in (0, 1], got {args.serve_tile_ratio}")
         card, card_file = export_run(
-            args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit,
-            args.serve_extra_ratios,
+            args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit
         )
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
