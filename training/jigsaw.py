@@ -102,8 +102,8 @@ def drop_channels(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.nd
 def stretched_crops(images: np.ndarray, crop: int, rng: np.random.Generator, aspect: float) -> np.ndarray:
     """(N, S, S, 3) uint8 -> (N, crop, crop, 3): random windows of aspect in [1/aspect, aspect], resized square.
 
-    The log aspect is uniform, so 2:3 and 3:2 are as likely; a window keeps about crop^2 pixels,
-    clipped to the image, as serving's stretched cells of a non-square photo do.
+    The log aspect is uniform, so 2:3 and 3:2 are as likely; each window covers about crop^2 pixels
+    (clipped to the image) and is squeezed square, as serving squeezes the cells of a non-square photo.
     """
     n, size = len(images), images.shape[1]
     ratios = np.exp(rng.uniform(-np.log(aspect), np.log(aspect), n))
