@@ -64,6 +64,8 @@ class JigsawConfig:
     limit: int | None = None  # use only the first N images of each split (tests)
 
     def __post_init__(self) -> None:
+        if self.image_size < self.geometry.crop:
+            raise TrainingConfigError(f"image size {self.image_size} is smaller than the crop {self.geometry.crop}")
         if self.aspect < 1.0:
             raise TrainingConfigError(f"aspect must be at least 1 (a ratio and its inverse), got {self.aspect}")
 
@@ -166,8 +168,6 @@ class JigsawTask:
     """Data, model and loss of one jigsaw training run."""
 
     def __init__(self, cfg: JigsawConfig) -> None:
-        if cfg.image_size < cfg.geometry.crop:
-            raise TrainingConfigError(f"image size {cfg.image_size} is smaller than the crop {cfg.geometry.crop}")
         self.cfg = cfg
         self.perms = permutation_set(cfg.set_size, cfg.set_seed)  # (K, 9)
         self.train_images = ZipSplit("imagenette-train").cached(cfg.image_size, cfg.limit)
