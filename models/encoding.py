@@ -26,9 +26,16 @@ def pairwise_sq_dist(ab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     ).clip(min=0.0)
 
 
+NEAREST_CHUNK = 1 << 16  # rows per distance matrix: 64k x Q floats, not N x Q for millions of pixels
+
+
 def nearest_bin(ab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """(N, 2) -> (N,) index of the nearest bin centre."""
-    return pairwise_sq_dist(ab, centres).argmin(1)
+    ab = np.asarray(ab).reshape(-1, 2)
+    out = np.empty(len(ab), dtype=np.int64)
+    for start in range(0, len(ab), NEAREST_CHUNK):
+        out[start : start + NEAREST_CHUNK] = pairwise_sq_dist(ab[start : start + NEAREST_CHUNK], centres).argmin(1)
+    return out
 
 
 def soft_encode(

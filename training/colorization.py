@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
 from models.color import rgb8_to_lab
@@ -43,6 +44,9 @@ class ColorizationConfig:
     # Share of steps whose whole batch is Tiny ImageNet at its own 64 px: keeps its 200 classes in
     # view while the other steps train on imagenette crops larger than Tiny ImageNet can give.
     tiny_batches: float = 0.0
+    # Imagenette windows of side crop * z, z log-uniform in this range, resized to the crop: the net
+    # sees objects at many scales, as in photos of any framing, instead of at the cache's one scale.
+    zoom: tuple[float, float] = (1.0, 1.0)
     prior_images: int = 3000
     val_images: int = 300
     limit: int | None = None  # use only the first N images of each split (tests)
@@ -57,6 +61,9 @@ class ColorizationConfig:
                 raise TrainingConfigError(
                     f"{name} {getattr(self, name)} is larger than imagenette_size {self.imagenette_size}"
                 )
+        lo, hi = self.zoom
+        if not 1.0 <= lo <= hi:
+            raise TrainingConfigError(f"zoom must satisfy 1 <= min <= max, got {self.zoom}")
         for name in ("tiny_share", "finetune_share", "tiny_batches"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise TrainingConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
@@ -84,6 +91,23 @@ def random_crops(images: np.ndarray, idx: np.ndarray, crop: int, rng: np.random.
     for k, (i, y, x, f) in enumerate(zip(idx, ys, xs, flips, strict=True)):
         patch = images[i, y : y + crop, x : x + crop]
         out[k] = patch[:, ::-1] if f else patch
+    return out
+
+
+def zoomed_crops(images: np.ndarray, idx: np.ndarray, crop: int, zoom: tuple[float, float],
+                 rng: np.random.Generator) -> np.ndarray:
+    """Random windows of side crop * z (z log-uniform in zoom, capped at the image) of images[idx],
+    resized to crop x crop with antialiasing and randomly flipped: (B, crop, crop, 3) uint8."""
+    if zoom == (1.0, 1.0):
+        return random_crops(images, idx, crop, rng)
+    size = images.shape[1]
+    sides = np.minimum(size, np.round(crop * np.exp(rng.uniform(*np.log(zoom), len(idx))))).astype(int)
+    out = np.empty((len(idx), crop, crop, 3), dtype=np.uint8)
+    for k, (i, side) in enumerate(zip(idx, sides, strict=True)):
+        y, x = rng.integers(0, size - side + 1, 2)
+        window = Image.fromarray(np.ascontiguousarray(images[i, y : y + side, x : x + side]))
+        patch = np.asarray(window.resize((crop, crop), Image.Resampling.BILINEAR))
+        out[k] = patch[:, ::-1] if rng.random() < 0.5 else patch
     return out
 
 
@@ -133,7 +157,7 @@ class ColorizationTask:
             rgb = random_crops(self.tiny, rng.integers(0, len(self.tiny), size), TINY_SIZE, rng)
         elif fine:
             idx = rng.integers(0, len(self.imagenette), size)
-            rgb = random_crops(self.imagenette, idx, cfg.finetune_crop, rng)
+            rgb = zoomed_crops(self.imagenette, idx, cfg.finetune_crop, cfg.zoom, rng)
         else:
             n_tiny = round(size * cfg.tiny_share)
             parts = []
@@ -141,7 +165,7 @@ class ColorizationTask:
                 parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.crop, rng))
             if size - n_tiny:
                 idx = rng.integers(0, len(self.imagenette), size - n_tiny)
-                parts.append(random_crops(self.imagenette, idx, cfg.crop, rng))
+                parts.append(zoomed_crops(self.imagenette, idx, cfg.crop, cfg.zoom, rng))
             rgb = np.concatenate(parts)
         l_in, ab = lab_batch(rgb)
         target_ab = pool_ab(ab)  # (B, h, w, 2)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.rotation import ANGLES, normalise, rotations
-from training.colorization import random_crops
+from training.colorization import TINY_SIZE, random_crops
 from training.datasets import ZipSplit
 from training.errors import TrainingConfigError
 from training.nets import TrunkClassifier
@@ -66,7 +66,10 @@ class RotationTask:
     def __init__(self, cfg: RotationConfig) -> None:
         self.cfg = cfg
         self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
-        self.tiny = ZipSplit("tinyimagenet-train").cached(64, cfg.limit)
+        # Above 64 px Tiny ImageNet is upscaled to imagenette's cache side: blurrier, but its 200
+        # classes keep the rotation cues varied, and blur says nothing about which way is up.
+        tiny_side = cfg.imagenette_size if cfg.size > TINY_SIZE else TINY_SIZE
+        self.tiny = ZipSplit("tinyimagenet-train").cached(tiny_side, cfg.limit)
         self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
 
     def make_model(self) -> nn.Module:
@@ -75,7 +78,7 @@ class RotationTask:
     def images(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n upright training crops (n, size, size, 3) uint8 with random flips."""
         cfg = self.cfg
-        n_tiny = round(n * cfg.tiny_share) if cfg.size <= 64 else 0
+        n_tiny = round(n * cfg.tiny_share)
         parts = []
         if n_tiny:
             parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.size, rng))

@@ -19,6 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--finetune-share", type=float, default=0.1)
     p.add_argument("--tiny-batches", type=float, default=0.0,
                    help="share of steps that train on a whole batch of 64 px Tiny ImageNet photos")
+    p.add_argument("--zoom", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
+                   help="imagenette windows of crop x z px (z log-uniform in [MIN, MAX]) resized to the crop")
     p.add_argument("--prior-images", type=int, default=3000)
     add_loop_arguments(p, steps=7000, val_images=300)
 
@@ -39,6 +41,7 @@ def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
         finetune_crop=args.finetune_crop,
         finetune_share=args.finetune_share,
         tiny_batches=args.tiny_batches,
+        zoom=tuple(args.zoom),
         prior_images=args.prior_images,
         val_images=args.val_images,
         limit=args.limit,

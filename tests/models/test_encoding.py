@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from models import encoding
 from models.encoding import (
     SoftEncoder,
     annealed_mean,
@@ -70,3 +71,10 @@ def test_annealed_mean_spans_mode_to_mean(centres):
 def test_decoding_rejects_temperatures_out_of_range(centres, t):
     with pytest.raises(BadParameterError):
         annealed_mean(np.zeros((1, len(centres))), centres, t)
+
+
+def test_nearest_bin_in_chunks_matches_one_full_distance_matrix(centres, monkeypatch):
+    ab = np.random.default_rng(3).uniform(-100, 100, (1000, 2)).astype(np.float32)
+    whole = ((ab[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    monkeypatch.setattr(encoding, "NEAREST_CHUNK", 96)  # 1000 rows: ten full chunks and a short one
+    np.testing.assert_array_equal(encoding.nearest_bin(ab, centres), whole)

@@ -76,3 +76,10 @@ def test_predicted_angle_follows_the_input_counter_clockwise(tiny_rotation):
                                                                                  abs=1e-4)
     assert [m.shape for m in base.attention] == [(16, 16), (8, 8), (4, 4), (4, 4)]
     assert all(m.min() >= 0.0 and m.max() <= 1.0 for m in base.attention)
+
+
+def test_training_above_64_px_still_mixes_in_tiny_imagenet(datasets_dir, isolated_settings):
+    task = RotationTask(RotationConfig(size=72, imagenette_size=90, tiny_share=0.5, limit=8, val_images=4))
+    assert task.tiny.shape[1:3] == (90, 90)  # upscaled to imagenette's cache side, so 72 px crops fit
+    x, y = task.batch(np.random.default_rng(0), 0, 16)
+    assert x.shape == (16, 3, 72, 72) and y.shape == (16,)
