@@ -62,19 +62,31 @@ def preprocess(rgb8: np.ndarray, short_side: int) -> np.ndarray:
     return normalise(np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BILINEAR)))[None]
 
 
+def turned_views(views: np.ndarray, quarter_turns: int, mirrored: bool = False) -> np.ndarray:
+    """(..., 4, 4) logits of a photo's four turns -> those of the photo turned k quarter-turns further.
+
+    The photo turned by k, then by a further j, is the photo turned by k + j: its view j is the
+    photo's view (k + j) mod 4. Mirroring reverses turns, so mirrored views shift the other way.
+    """
+    k = int(quarter_turns)
+    return views[..., [((j - k) if mirrored else (j + k)) % 4 for j in range(4)], :]
+
+
 def combine_rotations(logits_by_angle: np.ndarray, mirrored: np.ndarray | None = None) -> np.ndarray:
-    """(4, 4) logits of the input turned by a further 0, 90, 180, 270 -> (4,) probabilities.
+    """(..., 4, 4) logits of the input turned by a further 0, 90, 180, 270 -> (4,) probabilities.
 
     Row j comes from the input rotated a further 90j degrees, whose true class is (k + j) mod 4
-    if the input's is k; averaging the four views' log-probabilities is a cheap ensemble.
-    ``mirrored`` holds the same for the input mirrored left to right: mirroring turns a rotation
-    by k into one by -k, so its row j's true class is (j - k) mod 4.
+    if the input's is k; averaging the views' log-probabilities is a cheap ensemble. Leading axes
+    hold more sets of four turns (the input at other serving sides). ``mirrored`` holds the same
+    for the input mirrored left to right: mirroring turns a rotation by k into one by -k, so its
+    row j's true class is (j - k) mod 4.
     """
-    logp = log_softmax(logits_by_angle, axis=1)
-    terms = [[logp[j, (k + j) % 4] for j in range(4)] for k in range(4)]
+    logp = log_softmax(np.asarray(logits_by_angle, dtype=np.float64).reshape(-1, 4, 4), axis=2)
+    terms = [logp[:, range(4), [(k + j) % 4 for j in range(4)]].ravel() for k in range(4)]
     if mirrored is not None:
-        logm = log_softmax(mirrored, axis=1)
-        terms = [t + [logm[j, (j - k) % 4] for j in range(4)] for k, t in enumerate(terms)]
+        logm = log_softmax(np.asarray(mirrored, dtype=np.float64).reshape(-1, 4, 4), axis=2)
+        terms = [np.concatenate([t, logm[:, range(4), [(j - k) % 4 for j in range(4)]].ravel()])
+                 for k, t in enumerate(terms)]
     joint = np.array([np.mean(t) for t in terms])
     p = np.exp(joint - joint.max())
     return (p / p.sum()).astype(np.float32)

@@ -1,9 +1,11 @@
 """``pretext evaluate rotation``: how often the shipped model tells the turn, through serving code.
 
-Both sets go through ``RotationModel.predict``, the path of ``pretext rotate`` and the API: the
-photo at full size, turned by a multiple of 90 degrees, resized to the card's serving side and
-ensembled over its four turns. The single-view figure (the network run once, on the photo as
-given) is reported beside it, to show what the ensemble adds.
+Both sets go through ``RotationModel.views``, the path of ``pretext rotate`` and the API: the
+photo at full size, resized to the card's serving side(s) and run in all four turns (and
+mirrored, where the card says so). The ensemble's inputs for the photo turned by any multiple of
+90 degrees are those same four turns, reordered (``ViewLogits.turned``), so each photo costs one
+set of runs rather than five. The single-view figure (the network run once, on the photo as given)
+is reported beside it, to show what the ensemble adds.
 """
 
 import argparse
@@ -18,9 +20,10 @@ import numpy as np
 
 from models.errors import ImageError, PretextError
 from models.imageio import load_image
-from models.rotation import ANGLES, rotate
-from models.rotation_model import RotationModel
+from models.rotation import ANGLES
+from models.rotation_model import RotationModel, ViewLogits
 from training.datasets import ZipSplit, photo_paths
+from training.export_rotation import sides
 
 
 class Tally:
@@ -31,12 +34,12 @@ class Tally:
         self.single = {a: 0 for a in ANGLES}
         self.total = {a: 0 for a in ANGLES}
 
-    def add(self, model: RotationModel, upright: np.ndarray, angle: int) -> None:
-        res = model.predict(rotate(upright, angle))
+    def add(self, upright: ViewLogits, angle: int) -> None:
+        """Score the photo turned counter-clockwise by ``angle``, from its upright views."""
+        views = upright.turned(angle)
         self.total[angle] += 1
-        self.right[angle] += int(res.angle == angle)
-        view = res.views[0]
-        self.single[angle] += int(max(view, key=view.get) == str(angle))
+        self.right[angle] += int(ANGLES[int(np.argmax(views.probabilities()))] == angle)
+        self.single[angle] += int(views.single_view_angle() == angle)
 
     def summary(self) -> dict[str, Any]:
         n = sum(self.total.values())
@@ -53,9 +56,10 @@ def score(model: RotationModel, photos: Iterable[np.ndarray], seed: int) -> dict
     rng = np.random.default_rng(seed)
     once, every = Tally(), Tally()
     for rgb8 in photos:
-        once.add(model, rgb8, ANGLES[int(rng.integers(4))])
+        upright, _ = model.views(rgb8)
+        once.add(upright, ANGLES[int(rng.integers(4))])
         for angle in ANGLES:
-            every.add(model, rgb8, angle)
+            every.add(upright, angle)
     return {"random_turn": once.summary(), "all_four_turns": every.summary()}
 
 
@@ -73,13 +77,17 @@ def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[np.ndarray]
             skipped.append(f"{path.name}: {exc}")
 
 
+def sides_text(sides: list[int]) -> str:
+    return " and ".join(str(s) for s in sides)
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Rotation evaluation",
         "",
         f"Model `{report['model_version']}` (sha256 `{str(report['model_sha256'])[:12]}`), served at a shorter side "
-        f"of {report['serve_short_side']} px, through `RotationModel.predict` (what `pretext rotate` runs), "
-        f"{8 if report['mirror_views'] else 4} views per photo. "
+        f"of {sides_text(report['serve_short_sides'])} px, through `RotationModel.views` (what `pretext rotate` runs), "
+        f"{(8 if report['mirror_views'] else 4) * len(report['serve_short_sides'])} views per photo. "
         f"Seed {report['seed']}.",
         "",
         "| set | turns | images | accuracy | single view | 0 | 90 | 180 | 270 |",
@@ -105,7 +113,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-images", type=int, default=None, help="first N of imagenette-val (default all)")
     p.add_argument("--photos-limit", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--short-side", type=int, default=None, help="serve at this shorter side (default: the card's)")
+    p.add_argument("--short-side", type=sides, default=None,
+                   help="serve at this shorter side, or ensemble several: 128,176 (default: the card's)")
     p.add_argument("--mirror-views", choices=["card", "on", "off"], default="card",
                    help="8 views (mirrored too) or 4; default: the card's")
     p.add_argument("--no-photos", action="store_true", help="imagenette-val only (choosing serving settings)")
@@ -117,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model = RotationModel(args.model, device="cpu")
         if args.short_side:
-            model.short_side = args.short_side
+            model.short_sides = args.short_side
         if args.mirror_views != "card":
             model.mirror_views = args.mirror_views == "on"
         paths = [] if args.no_photos else photo_paths()[: args.photos_limit]
@@ -126,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             "model_version": model.card.get("version"),
             "model_sha256": model.card.get("sha256"),
             "serve_short_side": model.short_side,
+            "serve_short_sides": model.short_sides,
             "mirror_views": model.mirror_views,
             "seed": args.seed,
             "imagenette_val": score(model, val_photos(args.val_images), args.seed),

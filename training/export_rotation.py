@@ -18,10 +18,22 @@ from training.rotation import RotationNet, RotationWithAttention
 PARITY_TOLERANCE = 1e-3
 
 
+def sides(text: str) -> list[int]:
+    """'128' or '128,176' -> serving sides, the first one also giving attention maps."""
+    try:
+        out = [int(v) for v in text.split(",")]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"sides are comma-separated integers, got {text!r}") from exc
+    if not out or min(out) < 8:
+        raise argparse.ArgumentTypeError(f"sides must be at least 8 px, got {text!r}")
+    return out
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", type=Path, default=Path("runs/rotation"))
     p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
-    p.add_argument("--serve-short-side", type=int, default=None, help="default: the training size")
+    p.add_argument("--serve-short-side", type=sides, default=None,
+                   help="shorter side served, or several to ensemble (128,176); default: the training size")
     p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
     p.add_argument("--mirror-views", action="store_true",
                    help="serve with 8 views (4 turns, mirrored and not) instead of 4; choose on imagenette-val")
@@ -37,9 +49,10 @@ def export_net(net: RotationNet, path: Path) -> float:
     return parity(wrapped, path, (torch.randn(3, 3, 80, 120, generator=gen), torch.tensor([1.5])))
 
 
-def build_card(net: RotationNet, *, version: str, serve_short_side: int, parity_diff: float,
+def build_card(net: RotationNet, *, version: str, serve_short_side: int | list[int], parity_diff: float,
                training: dict[str, Any], metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     """The model card of an exported rotation network (``write_card`` adds the file and its hash)."""
+    served = [serve_short_side] if isinstance(serve_short_side, int) else list(serve_short_side)
     return {
         "name": "rotation",
         "task": "rotation",
@@ -58,7 +71,9 @@ def build_card(net: RotationNet, *, version: str, serve_short_side: int, parity_
         },
         "mean": IMAGE_MEAN.tolist(),
         "std": IMAGE_STD.tolist(),
-        "serve_short_side": serve_short_side,
+        # serve_short_side gives the attention maps; serve_short_sides the whole ensemble.
+        "serve_short_side": served[0],
+        "serve_short_sides": served,
         "default_p": 2.0,
         "parameters": sum(p.numel() for p in net.parameters()),
         "macs_at_256": count_macs(net, (1, 3, 256, 256)),

@@ -10,6 +10,7 @@ from models.rotation import (
     overlay,
     rotate,
     rotations,
+    turned_views,
 )
 from tests.imagecorpus import photo
 
@@ -91,3 +92,21 @@ def test_mirrored_views_count_with_the_turn_reversed():
         # Read without the reversal, the same views would point at another class (unless k is 0 or 2).
         if k in (1, 3):
             assert int(np.argmax(combine_rotations(mirrored))) != k
+
+
+def test_turned_views_reorder_rows_forward_and_mirrored_rows_backward():
+    views = np.arange(16.0).reshape(4, 4)
+    np.testing.assert_array_equal(turned_views(views, 1), views[[1, 2, 3, 0]])
+    np.testing.assert_array_equal(turned_views(views, 1, mirrored=True), views[[3, 0, 1, 2]])
+    stacked = np.stack([views, -views])  # more serving sides ride along on leading axes
+    np.testing.assert_array_equal(turned_views(stacked, 3)[1], -views[[3, 0, 1, 2]])
+
+
+def test_views_of_several_sides_vote_together():
+    # Side 0 is unsure; side 1 sees class 2 clearly. Together they must say 2.
+    sure = np.full((4, 4), -5.0)
+    for j in range(4):
+        sure[j, (2 + j) % 4] = 5.0
+    probs = combine_rotations(np.stack([np.zeros((4, 4)), sure]))
+    assert int(np.argmax(probs)) == 2 and probs.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(combine_rotations(np.stack([sure, sure])), combine_rotations(sure), atol=1e-6)

@@ -83,3 +83,33 @@ def test_training_above_64_px_still_mixes_in_tiny_imagenet(datasets_dir, isolate
     assert task.tiny.shape[1:3] == (90, 90)  # upscaled to imagenette's cache side, so 72 px crops fit
     x, y = task.batch(np.random.default_rng(0), 0, 16)
     assert x.shape == (16, 3, 72, 72) and y.shape == (16,)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_upright_views_turned_give_what_predict_gives_on_the_turned_photo(tiny_rotation, mirror):
+    # The evaluation scores every turn of a photo from one set of runs; that must be what serving says.
+    _, _, models = tiny_rotation
+    model = RotationModel(root=models, device="cpu")
+    model.mirror_views = mirror
+    model.short_sides = [32, 48]
+    img = photo(32, 48, seed=5)  # 32 px short side: the first side runs it unresampled
+    upright, _ = model.views(img)
+    assert upright.plain.shape == (2, 4, 4) and (upright.mirrored is not None) == mirror
+    for angle in (0, 90, 180, 270):
+        direct = model.predict(rotate(img, angle))
+        shortcut = upright.turned(angle).probabilities()
+        # The 48 px side resizes before turning instead of after: a pixel may round one level apart.
+        np.testing.assert_allclose(shortcut, [direct.probabilities[str(a)] for a in (0, 90, 180, 270)], atol=0.02)
+        assert int(np.argmax(shortcut)) * 90 == direct.angle
+
+
+def test_more_serving_sides_change_the_answer_and_keep_the_attention_of_the_first(tiny_rotation):
+    _, _, models = tiny_rotation
+    model = RotationModel(root=models, device="cpu")
+    img = photo(40, 56, seed=6)
+    one = model.predict(img)
+    model.short_sides = [32, 64]
+    two = model.predict(img)
+    assert one.probabilities != two.probabilities
+    assert [m.shape for m in one.attention] == [m.shape for m in two.attention]
+    assert sum(two.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
