@@ -63,9 +63,10 @@ def score(model: RotationModel, photos: Iterable[np.ndarray], seed: int) -> dict
     return {"random_turn": once.summary(), "all_four_turns": every.summary()}
 
 
-def val_photos(n: int | None) -> Iterable[np.ndarray]:
+def val_photos(n: int | None, every: int = 1) -> Iterable[np.ndarray]:
+    """The first n photos of imagenette-val, or every k-th (the split is sorted by class)."""
     split = ZipSplit("imagenette-val")
-    for i in range(len(split) if n is None else min(n, len(split))):
+    for i in range(0, len(split), every)[:n]:
         yield split.rgb(i)
 
 
@@ -79,6 +80,13 @@ def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[np.ndarray]
 
 def sides_text(sides: list[int]) -> str:
     return " and ".join(str(s) for s in sides)
+
+
+def stride(text: str) -> int:
+    k = int(text)
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"--val-every takes a positive integer, got {text}")
+    return k
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -111,6 +119,8 @@ def markdown(report: dict[str, Any]) -> str:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="rotation", help="model name in the models folder")
     p.add_argument("--val-images", type=int, default=None, help="first N of imagenette-val (default all)")
+    p.add_argument("--val-every", type=stride, default=1,
+                   help="every k-th imagenette-val photo: a subset with every class, for choosing settings")
     p.add_argument("--photos-limit", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--short-side", type=sides, default=None,
@@ -138,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
             "serve_short_sides": model.short_sides,
             "mirror_views": model.mirror_views,
             "seed": args.seed,
-            "imagenette_val": score(model, val_photos(args.val_images), args.seed),
+            "val_every": args.val_every,
+            "imagenette_val": score(model, val_photos(args.val_images, args.val_every), args.seed),
             "photos": score(model, folder_photos(paths, skipped), args.seed),
             "skipped": skipped,
             "command": " ".join(["pretext", *sys.argv[1:]]),

@@ -3,6 +3,7 @@
 import argparse
 import json
 
+import numpy as np
 import pytest
 
 from training.evaluate_rotation import add_arguments, run
@@ -28,3 +29,18 @@ def test_every_photo_is_scored_once_and_in_all_four_turns(report):
         assert every["accuracy"] == pytest.approx(sum(every["by_angle"].values()) / 4)
         assert 0.0 <= once["single_view_accuracy"] <= 1.0
     assert data["model_version"].startswith("rotation-tiny") and "| photos | all four | 12 |" in md
+
+
+def test_val_every_takes_every_kth_photo_across_the_split(datasets_dir):
+    from training.datasets import ZipSplit
+    from training.evaluate_rotation import val_photos
+
+    split = ZipSplit("imagenette-val")
+    picked = list(val_photos(3, every=2))
+    assert len(picked) == 3
+    for got, i in zip(picked, (0, 2, 4), strict=True):
+        assert np.array_equal(got, split.rgb(i))
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    with pytest.raises(SystemExit):
+        p.parse_args(["--val-every", "0"])
