@@ -4,6 +4,7 @@ The network sees L at a modest resolution (``serve_short_side``) and predicts ab
 1/4 of it; the ab map is upsampled and recombined with the photo's own full-resolution L.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,17 @@ class ColorizationSpec:
     serve_short_side: int
     default_temperature: float
     output: str = "logits"  # "logits" (classification) or "ab" (regression, ab/AB_SCALE)
+    mirror_ensemble: bool = False  # average the output with that of the mirrored photo
+
+
+def mirror_averaged(run: Callable[[np.ndarray], np.ndarray], l_in: np.ndarray) -> np.ndarray:
+    """(1, 1, h, w) L -> (1, C, h', w') output averaged with the mirrored photo's, mapped back.
+
+    Colour does not change when a photo is mirrored, so the two answers should agree; where the
+    network is unsure they differ, and their mean is a cheap ensemble. One batch of two runs.
+    """
+    both = run(np.concatenate([l_in, l_in[..., ::-1]]))  # (2, C, h', w')
+    return ((both[:1] + both[1:, :, :, ::-1]) / 2.0).astype(np.float32)
 
 
 AB_SCALE = 110.0

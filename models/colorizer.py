@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from models.cards import load_card, models_dir
-from models.colorization import ColorizationSpec, decode_output, preprocess, recolour
+from models.colorization import ColorizationSpec, decode_output, mirror_averaged, preprocess, recolour
 from models.runtime import Device, load_session
 
 
@@ -29,12 +29,19 @@ class Colorizer:
             serve_short_side=int(self.card["serve_short_side"]),
             default_temperature=float(self.card["default_temperature"]),
             output=self.card.get("output_kind", "logits"),
+            mirror_ensemble=bool(self.card.get("mirror_ensemble", False)),
         )
         self.input_name = self.session.get_inputs()[0].name
 
     def network_output(self, rgb8: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 -> (1, C, h, w) float32 network output at serving resolution."""
         l_in = preprocess(rgb8, self.spec.serve_short_side)
+        if self.spec.mirror_ensemble:
+            return mirror_averaged(self.run, l_in)
+        return self.run(l_in)
+
+    def run(self, l_in: np.ndarray) -> np.ndarray:
+        """(B, 1, h, w) normalised L -> (B, C, h/4, w/4) raw network output."""
         return self.session.run(None, {self.input_name: l_in})[0]
 
     def colorize(self, rgb8: np.ndarray, temperature: float | None = None) -> Colorization:

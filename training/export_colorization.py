@@ -93,6 +93,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--default-temperature", type=float, default=ANNEALED_T)
     p.add_argument("--prior-correction", type=float, default=0.0,
                    help="alpha: subtract alpha * log(rebalancing weight) from the logits (classification)")
+    p.add_argument("--mirror-ensemble", action="store_true",
+                   help="serve the output averaged with the mirrored photo's (choose on imagenette-val)")
     p.add_argument("--metrics", type=Path, default=None, help="evaluation JSON whose figures go in the card")
 
 
@@ -123,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
                       getattr(args, "default_temperature", ANNEALED_T))
     card["parity_max_abs_diff"] = diff
     card["prior_correction"] = alpha
+    card["mirror_ensemble"] = bool(getattr(args, "mirror_ensemble", False))
     if alpha:
         card["outputs"]["out"] += f", already minus {alpha} * log(rebalancing weight of the bin)"
     if args.metrics and args.metrics.is_file():

@@ -26,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sides", default="64,96,128,160,192")
     p.add_argument("--temperatures", default="0.2,0.3,0.38,0.5,1.0")
     p.add_argument("--alphas", default="0", help="prior corrections: logits - alpha * log(rebalancing weight)")
+    p.add_argument("--mirror-ensemble", default="card", help="'off', 'on', 'off,on' or 'card'")
     p.add_argument("--val-images", type=int, default=300)
     p.add_argument("--raw-margin", type=float, default=0.5, help="raw AuC may trail gray's by this much")
     p.add_argument("--min-colourfulness", type=float, default=0.7, help="share of the truth's colourfulness")
@@ -46,8 +47,11 @@ def run(args: argparse.Namespace) -> int:
     for rgb in photos:
         gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
     rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]
-    for side in (int(s) for s in args.sides.split(",")):
+    mirrors = [model.spec.mirror_ensemble] if args.mirror_ensemble == "card" else [
+        {"off": False, "on": True}[m] for m in args.mirror_ensemble.split(",")]
+    for side, mirror in ((int(s), m) for s in args.sides.split(",") for m in mirrors):
         object.__setattr__(model.spec, "serve_short_side", side)
+        object.__setattr__(model.spec, "mirror_ensemble", mirror)
         tallies = {(a, t): Tally() for a in alphas for t in temps}
         for rgb in photos:
             gt_lab = rgb8_to_lab(rgb)
@@ -56,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
                 corrected = out - a * log_w[None, :, None, None]
                 tallies[a, t].add(recolour(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
         for (a, t), tally in tallies.items():
-            row = {"side": side, "alpha": a, "temperature": t, **tally.summary(model.spec.centres, gt_c)}
+            row = {"side": side, "mirror": mirror, "alpha": a, "temperature": t,
+                   **tally.summary(model.spec.centres, gt_c)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     chosen = choose(rows, args.raw_margin, args.min_colourfulness)
@@ -64,10 +69,11 @@ def run(args: argparse.Namespace) -> int:
     args.out.write_text(json.dumps({"rows": rows, "chosen": chosen,
                                     "rule": {"raw_margin": args.raw_margin,
                                              "min_colourfulness": args.min_colourfulness}}, indent=2) + "\n")
-    print("| side | alpha | T | AuC raw | AuC rebalanced | colourfulness vs truth | PSNR |")
-    print("|---|---|---|---|---|---|---|")
+    print("| side | mirror | alpha | T | AuC raw | AuC rebalanced | colourfulness vs truth | PSNR |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['side']} | {r.get('alpha', '')} | {r['temperature']} | {r['auc_raw']} | {r['auc_rebalanced']} | "
+        print(f"| {r['side']} | {r.get('mirror', '')} | {r.get('alpha', '')} | {r['temperature']} | "
+              f"{r['auc_raw']} | {r['auc_rebalanced']} | "
               f"{r['colorfulness_vs_truth']} | {r['psnr_db']} |")
     print(f"chosen: {json.dumps(chosen)}")
     return 0
