@@ -20,13 +20,23 @@ from training.evaluate_colorization import Tally
 from training.metrics import colorfulness
 
 
+def mirror_settings(text: str) -> list[bool] | None:
+    """'off', 'on' or 'off,on' -> the mirror-ensemble settings to sweep; 'card' -> None (the card's)."""
+    if text == "card":
+        return None
+    names = text.split(",")
+    if not names or any(n not in ("off", "on") for n in names):
+        raise argparse.ArgumentTypeError(f"--mirror-ensemble takes off, on, off,on or card, got {text!r}")
+    return [n == "on" for n in names]
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="colorization")
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--sides", default="64,96,128,160,192")
     p.add_argument("--temperatures", default="0.2,0.3,0.38,0.5,1.0")
     p.add_argument("--alphas", default="0", help="prior corrections: logits - alpha * log(rebalancing weight)")
-    p.add_argument("--mirror-ensemble", default="card", help="'off', 'on', 'off,on' or 'card'")
+    p.add_argument("--mirror-ensemble", type=mirror_settings, default="card", help="'off', 'on', 'off,on' or 'card'")
     p.add_argument("--val-images", type=int, default=300)
     p.add_argument("--raw-margin", type=float, default=0.5, help="raw AuC may trail gray's by this much")
     p.add_argument("--min-colourfulness", type=float, default=0.7, help="share of the truth's colourfulness")
@@ -47,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
     for rgb in photos:
         gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
     rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]
-    mirrors = [model.spec.mirror_ensemble] if args.mirror_ensemble == "card" else [
-        {"off": False, "on": True}[m] for m in args.mirror_ensemble.split(",")]
+    mirrors = args.mirror_ensemble or [model.spec.mirror_ensemble]
     for side, mirror in ((int(s), m) for s in args.sides.split(",") for m in mirrors):
         object.__setattr__(model.spec, "serve_short_side", side)
         object.__setattr__(model.spec, "mirror_ensemble", mirror)
