@@ -12,7 +12,8 @@ from PIL import Image
 
 from models.color import lab_to_rgb8, lightness, rgb8_to_lab
 from models.encoding import annealed_mean, check_temperature
-from models.resample import bilinear_rows
+from models.numerics import log_softmax
+from models.resample import bilinear, bilinear_rows
 
 L_CENTRE = 50.0
 L_SCALE = 50.0
@@ -83,6 +84,7 @@ class ColorizationSpec:
     default_temperature: float
     output: str = "logits"  # "logits" (classification) or "ab" (regression, ab/AB_SCALE)
     mirror_ensemble: bool = False  # average the output with that of the mirrored photo
+    extra_short_sides: tuple[int, ...] = ()  # more sides whose outputs are averaged onto the first's grid
 
 
 def mirror_averaged(run: Callable[[np.ndarray], np.ndarray], l_in: np.ndarray) -> np.ndarray:
@@ -93,6 +95,22 @@ def mirror_averaged(run: Callable[[np.ndarray], np.ndarray], l_in: np.ndarray) -
     """
     both = run(np.concatenate([l_in, l_in[..., ::-1]]))  # (2, C, h', w')
     return ((both[:1] + both[1:, :, :, ::-1]) / 2.0).astype(np.float32)
+
+
+def scales_averaged(outputs: list[np.ndarray], output_kind: str = "logits") -> np.ndarray:
+    """[(1, C, h_i, w_i)] outputs of one photo at several sides -> (1, C, h_0, w_0) on the first's grid.
+
+    Logits are averaged as log-probabilities (a geometric mean of the distributions, so agreement
+    stays sharp); regression ab maps are averaged as they are.
+    """
+    _, c, h, w = outputs[0].shape
+    total = np.zeros((h, w, c), dtype=np.float32)
+    for out in outputs:
+        z = np.moveaxis(np.asarray(out, dtype=np.float32)[0], 0, -1)  # (h_i, w_i, C)
+        if output_kind == "logits":
+            z = log_softmax(z, axis=-1, dtype=np.float32)
+        total += z if z.shape[:2] == (h, w) else bilinear(z, h, w)
+    return np.moveaxis(total / len(outputs), -1, 0)[None].astype(np.float32)
 
 
 AB_SCALE = 110.0

@@ -6,7 +6,14 @@ from pathlib import Path
 import numpy as np
 
 from models.cards import load_card, models_dir
-from models.colorization import ColorizationSpec, decode_output, mirror_averaged, preprocess, recolour
+from models.colorization import (
+    ColorizationSpec,
+    decode_output,
+    mirror_averaged,
+    preprocess,
+    recolour,
+    scales_averaged,
+)
 from models.runtime import Device, load_session
 
 
@@ -24,9 +31,11 @@ class Colorizer:
         root = root or models_dir()
         self.card = load_card(name, root)
         self.session = load_session(root / self.card["file"], device, threads)
+        sides = [int(s) for s in self.card.get("serve_short_sides") or [self.card["serve_short_side"]]]
         self.spec = ColorizationSpec(
             centres=np.asarray(self.card["bin_centres"], dtype=np.float32),
-            serve_short_side=int(self.card["serve_short_side"]),
+            serve_short_side=sides[0],
+            extra_short_sides=tuple(sides[1:]),
             default_temperature=float(self.card["default_temperature"]),
             output=self.card.get("output_kind", "logits"),
             mirror_ensemble=bool(self.card.get("mirror_ensemble", False)),
@@ -34,8 +43,14 @@ class Colorizer:
         self.input_name = self.session.get_inputs()[0].name
 
     def network_output(self, rgb8: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 -> (1, C, h, w) float32 network output at serving resolution."""
-        l_in = preprocess(rgb8, self.spec.serve_short_side)
+        """(H, W, 3) uint8 -> (1, C, h, w) float32 network output on the first serving side's grid."""
+        sides = (self.spec.serve_short_side, *self.spec.extra_short_sides)
+        outputs = [self.output_at(rgb8, side) for side in sides]
+        return outputs[0] if len(outputs) == 1 else scales_averaged(outputs, self.spec.output)
+
+    def output_at(self, rgb8: np.ndarray, short_side: int) -> np.ndarray:
+        """(H, W, 3) uint8 -> (1, C, h, w) network output with the photo's short side at ``short_side``."""
+        l_in = preprocess(rgb8, short_side)
         if self.spec.mirror_ensemble:
             return mirror_averaged(self.run, l_in)
         return self.run(l_in)

@@ -18,6 +18,7 @@ from models.colorizer import Colorizer
 from models.errors import PretextError
 from models.imageio import load_image
 from training.datasets import ZipSplit, photo_paths
+from training.export_onnx import sides
 from training.metrics import ab_error_cdf, auc, class_balance_weights, colorfulness, psnr
 
 TEMPERATURES = {"classification T=1 (mean)": 1.0, "classification T=0.38 (annealed mean)": 0.38,
@@ -105,11 +106,16 @@ def evaluate_dataset(name: str, count: int | None, cls: Colorizer, reg: Colorize
     }
 
 
+def served_label(report: dict) -> str:
+    """'192', or '192+256' for an ensemble of scales (reports written before it hold one side)."""
+    return "+".join(str(s) for s in report.get("serve_short_sides") or [report["serve_short_side"]])
+
+
 def markdown(report: dict) -> str:
     lines = ["# Colorization evaluation", "",
              f"Models: `{report['classification_version']}` (classification), "
              f"`{report.get('regression_version')}` (regression); serving short side "
-             f"{report['serve_short_side']} px. Command: `{report['command']}`", ""]
+             f"{served_label(report)} px. Command: `{report['command']}`", ""]
     for ds, res in report["datasets"].items():
         lines += [f"## {ds} ({res['images']} images; ground-truth colourfulness "
                   f"{res['ground_truth_colorfulness']})", "",
@@ -151,7 +157,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--datasets", default="imagenette-val,photos")
     p.add_argument("--val-images", type=int, default=1000, help="imagenette-val images (0 = all)")
-    p.add_argument("--serve-short-side", type=int, default=None, help="override the card's")
+    p.add_argument("--serve-short-side", type=sides, default=None, help="override the card's, e.g. 192 or 192,256")
     p.add_argument("--out", type=Path, default=Path("reports/colorization"))
     p.add_argument("--grid-rows", type=int, default=6)
 
@@ -166,12 +172,14 @@ def run(args: argparse.Namespace) -> int:
     if args.serve_short_side:
         for c in (cls, reg):
             if c:
-                object.__setattr__(c.spec, "serve_short_side", args.serve_short_side)
+                object.__setattr__(c.spec, "serve_short_side", args.serve_short_side[0])
+                object.__setattr__(c.spec, "extra_short_sides", tuple(args.serve_short_side[1:]))
     report = {
         "command": " ".join(["pretext", *sys.argv[1:]]),
         "classification_version": cls.card.get("version"),
         "regression_version": reg.card.get("version") if reg else None,
         "serve_short_side": cls.spec.serve_short_side,
+        "serve_short_sides": [cls.spec.serve_short_side, *cls.spec.extra_short_sides],
         "datasets": {},
     }
     args.out.mkdir(parents=True, exist_ok=True)

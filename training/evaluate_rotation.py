@@ -23,7 +23,7 @@ from models.imageio import load_image
 from models.rotation import ANGLES
 from models.rotation_model import RotationModel, ViewLogits
 from training.datasets import ZipSplit, photo_paths
-from training.export_rotation import sides
+from training.export_onnx import sides
 
 
 class Tally:

@@ -13,7 +13,7 @@ from torch import nn
 from models.cards import models_dir, write_card
 from models.colorization import AB_SCALE
 from models.encoding import ANNEALED_T
-from training.export_onnx import export, parity, run_provenance
+from training.export_onnx import export, parity, run_provenance, sides
 from training.nets import ColorizationNet, count_macs
 
 PARITY_TOLERANCE = 1e-3
@@ -47,8 +47,9 @@ def load_checkpoint(run_dir: Path) -> tuple[ColorizationNet, dict[str, Any]]:
     return model.eval(), ck
 
 
-def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: str,
+def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int | list[int], name: str,
                default_temperature: float = ANNEALED_T) -> dict[str, Any]:
+    served = [serve_short_side] if isinstance(serve_short_side, int) else list(serve_short_side)
     task = ck["task"]
     kind = task["config"]["kind"]
     model = ColorizationNet(len(task["centres"]) if kind == "classification" else 2)
@@ -66,7 +67,9 @@ def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int, name: s
                 else f"float32 (B, 2, H/4, W/4): ab / {AB_SCALE}"
             )
         },
-        "serve_short_side": serve_short_side,
+        # The first side gives the output grid; the others' outputs are averaged onto it.
+        "serve_short_side": served[0],
+        "serve_short_sides": served,
         "default_temperature": default_temperature,
         "bin_centres": task["centres"],
         "num_bins": len(task["centres"]),
@@ -89,7 +92,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", type=Path, default=Path("runs/colorization-classification"))
     p.add_argument("--name", default=None, help="default: colorization, or colorization-regression")
     p.add_argument("--out-dir", type=Path, default=None, help="default: the settings' models_dir")
-    p.add_argument("--serve-short-side", type=int, default=128)
+    p.add_argument("--serve-short-side", type=sides, default=[128],
+                   help="short side(s) the network runs at, e.g. 192 or 192,256 (an ensemble of scales)")
     p.add_argument("--default-temperature", type=float, default=ANNEALED_T)
     p.add_argument("--prior-correction", type=float, default=0.0,
                    help="alpha: subtract alpha * log(rebalancing weight) from the logits (classification)")

@@ -11,22 +11,11 @@ import torch
 from models.cards import models_dir, write_card
 from models.rotation import ANGLES, IMAGE_MEAN, IMAGE_STD
 from models.rotation_model import INPUT_NAMES, OUTPUT_NAMES
-from training.export_onnx import export, parity, run_provenance
+from training.export_onnx import export, parity, run_provenance, sides
 from training.nets import count_macs
 from training.rotation import RotationNet, RotationWithAttention
 
 PARITY_TOLERANCE = 1e-3
-
-
-def sides(text: str) -> list[int]:
-    """'128' or '128,176' -> serving sides, the first one also giving attention maps."""
-    try:
-        out = [int(v) for v in text.split(",")]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"sides are comma-separated integers, got {text!r}") from exc
-    if not out or min(out) < 8:
-        raise argparse.ArgumentTypeError(f"sides must be at least 8 px, got {text!r}")
-    return out
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -30,10 +30,27 @@ def mirror_settings(text: str) -> list[bool] | None:
     return [n == "on" for n in names]
 
 
+def side_settings(text: str) -> list[tuple[int, ...]]:
+    """'160,192+256' -> [(160,), (192, 256)]: each setting's sides, '+' joining an ensemble of scales."""
+    try:
+        out = [tuple(int(v) for v in item.split("+")) for item in text.split(",")]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--sides takes sides like 160,192+256, got {text!r}") from exc
+    if not out or min(min(s) for s in out) < 8:
+        raise argparse.ArgumentTypeError(f"sides must be at least 8 px, got {text!r}")
+    return out
+
+
+def side_label(sides: tuple[int, ...]) -> int | str:
+    """(192,) -> 192; (192, 256) -> '192+256', the form --sides and the card's list read back."""
+    return sides[0] if len(sides) == 1 else "+".join(map(str, sides))
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="colorization")
     p.add_argument("--models-dir", type=Path, default=None)
-    p.add_argument("--sides", default="64,96,128,160,192")
+    p.add_argument("--sides", type=side_settings, default="64,96,128,160,192",
+                   help="comma-separated settings; '+' averages several sides, e.g. 192,160+224")
     p.add_argument("--temperatures", default="0.2,0.3,0.38,0.5,1.0")
     p.add_argument("--alphas", default="0", help="prior corrections: logits - alpha * log(rebalancing weight)")
     p.add_argument("--mirror-ensemble", type=mirror_settings, default="card", help="'off', 'on', 'off,on' or 'card'")
@@ -58,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
     rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]
     mirrors = args.mirror_ensemble or [model.spec.mirror_ensemble]
-    for side, mirror in ((int(s), m) for s in args.sides.split(",") for m in mirrors):
-        object.__setattr__(model.spec, "serve_short_side", side)
+    for sides, mirror in ((s, m) for s in args.sides for m in mirrors):
+        object.__setattr__(model.spec, "serve_short_side", sides[0])
+        object.__setattr__(model.spec, "extra_short_sides", sides[1:])
         object.__setattr__(model.spec, "mirror_ensemble", mirror)
         tallies = {(a, t): Tally() for a in alphas for t in temps}
         for rgb in photos:
@@ -69,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
                 corrected = out - a * log_w[None, :, None, None]
                 tallies[a, t].add(recolour(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
         for (a, t), tally in tallies.items():
-            row = {"side": side, "mirror": mirror, "alpha": a, "temperature": t,
+            row = {"side": side_label(sides), "mirror": mirror, "alpha": a, "temperature": t,
                    **tally.summary(model.spec.centres, gt_c)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)

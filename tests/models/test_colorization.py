@@ -3,8 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from models.colorization import mirror_averaged
+from models.colorization import mirror_averaged, scales_averaged
 from models.colorizer import Colorizer
+from models.numerics import log_softmax
 from tests.imagecorpus import photo
 from training.tiny_models import tiny_colorization
 
@@ -42,3 +43,33 @@ def test_the_mirror_ensemble_colours_a_mirrored_photo_as_the_mirror_image(tiny_d
     base, base_m = plain.network_output(img), plain.network_output(np.ascontiguousarray(img[:, ::-1]))
     assert np.abs(base_m - base[..., ::-1]).max() > 1e-3
     np.testing.assert_allclose(out, (base + base_m[..., ::-1]) / 2, atol=1e-5)
+
+
+def test_scales_are_averaged_as_log_probabilities_on_the_first_sides_grid():
+    rng = np.random.default_rng(1)
+    first = rng.normal(size=(1, 5, 4, 6)).astype(np.float32)
+    # A second scale that is uniform per pixel adds the same log(1/5) everywhere, so the mean
+    # keeps the first scale's distribution shape, only flattened by half in log space.
+    uniform = np.zeros((1, 5, 8, 12), np.float32)
+    out = scales_averaged([first, uniform])
+    assert out.shape == (1, 5, 4, 6)
+    expected = (log_softmax(first, axis=1) + np.log(1 / 5)) / 2
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    # Regression ab maps are averaged as they are, after resizing onto the first grid.
+    ab = scales_averaged([np.ones((1, 2, 4, 6), np.float32), np.full((1, 2, 2, 3), 3.0, np.float32)], "ab")
+    np.testing.assert_allclose(ab, 2.0)
+
+
+def test_a_card_with_several_serving_sides_ensembles_them_on_the_first_sides_grid(tiny_dir):
+    img = photo(150, 100, seed=4)
+    card = json.loads((tiny_dir / "colorization.json").read_text())
+    (tiny_dir / "colorization.json").write_text(json.dumps({**card, "serve_short_sides": [64, 96]}))
+    multi = Colorizer(device="cpu", root=tiny_dir)
+    (tiny_dir / "colorization.json").write_text(json.dumps(card))
+    assert (multi.spec.serve_short_side, multi.spec.extra_short_sides) == (64, (96,))
+    out = multi.network_output(img)
+    assert out.shape[2:] == (64 // 4, 96 // 4)  # 100x150 photo -> 64x96 network input on the first side
+    expected = scales_averaged([multi.output_at(img, 64), multi.output_at(img, 96)])
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    assert np.abs(out - log_softmax(multi.output_at(img, 64), axis=1)).max() > 1e-3
+    assert multi.colorize(img).rgb8.shape == img.shape

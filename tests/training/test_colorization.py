@@ -78,9 +78,10 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     task.total_steps = 3
     out = tmp_path / "run"
     train(task, LoopConfig(steps=3, batch_size=8, warmup_steps=1, log_every=1), out)
-    args = argparse.Namespace(run=out, name=None, out_dir=tmp_path / "m", serve_short_side=64, metrics=None)
+    args = argparse.Namespace(run=out, name=None, out_dir=tmp_path / "m", serve_short_side=[64, 96], metrics=None)
     assert export_run(args) == 0
     card = json.loads((tmp_path / "m" / "colorization.json").read_text())
+    assert (card["serve_short_side"], card["serve_short_sides"]) == (64, [64, 96])
     assert card["parity_max_abs_diff"] < 1e-3
     assert card["num_bins"] == len(centres) and len(card["sha256"]) == 64
     colorizer = Colorizer(root=tmp_path / "m", device="cpu")
@@ -88,6 +89,7 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     result = colorizer.colorize(rgb, temperature=0.0)
     assert result.rgb8.shape == rgb.shape
     assert result.output.shape[1] == len(centres)
+    assert colorizer.spec.extra_short_sides == (96,)
 
 
 def test_a_continuation_card_names_the_export_it_started_from(datasets_dir, isolated_settings, centres, tmp_path):
