@@ -186,6 +186,7 @@ def colorization_latency(report: Report, models_dir: Path, threads: int) -> None
 
     torch.set_num_threads(threads)
     colorizer = Colorizer(device=get_settings().device, root=models_dir, threads=threads)
+    served = "+".join(map(str, (colorizer.spec.serve_short_side, *colorizer.spec.extra_short_sides)))
     net, same = torch_net(colorizer.card, models_dir / colorizer.card["file"])
     if not same:
         report.notes.append("the PyTorch colorization network's convolutions differ from the ONNX file's; "
@@ -201,7 +202,7 @@ def colorization_latency(report: Report, models_dir: Path, threads: int) -> None
           r.get("network_ort_ms"), r.get("network_torch_ms"), ratio(r.get("network_torch_ms"), r.get("network_ort_ms"))]
          for r in rows],
         note=(f"Pipeline: `Colorizer.colorize` on a square photo of that side (resize to the card's "
-              f"serve_short_side = {colorizer.spec.serve_short_side} px, network, annealed mean, recolouring at full "
+              f"serving sides = {served} px, network, annealed mean, recolouring at full "
               f"size); network: the bare network on a square L input of that side (— = not timed in this run). "
               f"onnxruntime on {provider}, PyTorch eager on the same device; {threads} threads each; "
               f"{report.plan.repeats} timed calls up to 1024 px, {report.plan.large_repeats} above."),

@@ -98,16 +98,13 @@ def mirror_averaged(run: Callable[[np.ndarray], np.ndarray], l_in: np.ndarray) -
 
 
 def scales_averaged(outputs: list[np.ndarray], output_kind: str = "logits") -> np.ndarray:
-    """[(1, C, h_i, w_i)] outputs of one photo at several sides -> (1, C, h_0, w_0) on the first's grid.
-
-    Logits are averaged as log-probabilities (a geometric mean of the distributions, so agreement
-    stays sharp); regression ab maps are averaged as they are.
-    """
+    """[(1, C, h_i, w_i)] outputs of one photo at several sides -> (1, C, h_0, w_0) on the first's grid."""
     _, c, h, w = outputs[0].shape
     total = np.zeros((h, w, c), dtype=np.float32)
     for out in outputs:
         z = np.moveaxis(np.asarray(out, dtype=np.float32)[0], 0, -1)  # (h_i, w_i, C)
         if output_kind == "logits":
+            # A geometric mean of the distributions: where the scales agree the answer stays sharp.
             z = log_softmax(z, axis=-1, dtype=np.float32)
         total += z if z.shape[:2] == (h, w) else bilinear(z, h, w)
     return np.moveaxis(total / len(outputs), -1, 0)[None].astype(np.float32)

@@ -17,8 +17,8 @@ from models.colorization import decode_output, gray_rgb8, recolour
 from models.colorizer import Colorizer
 from models.errors import PretextError
 from models.imageio import load_image
+from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
-from training.export_onnx import sides
 from training.metrics import ab_error_cdf, auc, class_balance_weights, colorfulness, psnr
 
 TEMPERATURES = {"classification T=1 (mean)": 1.0, "classification T=0.38 (annealed mean)": 0.38,

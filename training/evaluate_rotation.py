@@ -22,8 +22,8 @@ from models.errors import ImageError, PretextError
 from models.imageio import load_image
 from models.rotation import ANGLES
 from models.rotation_model import RotationModel, ViewLogits
+from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
-from training.export_onnx import sides
 
 
 class Tally:

@@ -13,7 +13,8 @@ from torch import nn
 from models.cards import models_dir, write_card
 from models.colorization import AB_SCALE
 from models.encoding import ANNEALED_T
-from training.export_onnx import export, parity, run_provenance, sides
+from training.cli_types import sides
+from training.export_onnx import export, parity, run_provenance
 from training.nets import ColorizationNet, count_macs
 
 PARITY_TOLERANCE = 1e-3

@@ -1,6 +1,5 @@
 """ONNX export with a parity check against PyTorch (timm style), shared by every model."""
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,14 +68,3 @@ def run_provenance(run_dir: Path, ck: dict[str, Any]) -> dict[str, Any]:
         # A continuation's card must name the export it grew from, or its figures read as a fresh run's.
         "initialised_from": summary.get("initialised_from"),
     }
-
-
-def sides(text: str) -> list[int]:
-    """'128' or '128,176' -> serving short sides; the first is the primary one (maps, output grid)."""
-    try:
-        out = [int(v) for v in text.split(",")]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"sides are comma-separated integers, got {text!r}") from exc
-    if not out or min(out) < 8:
-        raise argparse.ArgumentTypeError(f"sides must be at least 8 px, got {text!r}")
-    return out

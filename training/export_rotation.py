@@ -11,7 +11,8 @@ import torch
 from models.cards import models_dir, write_card
 from models.rotation import ANGLES, IMAGE_MEAN, IMAGE_STD
 from models.rotation_model import INPUT_NAMES, OUTPUT_NAMES
-from training.export_onnx import export, parity, run_provenance, sides
+from training.cli_types import sides
+from training.export_onnx import export, parity, run_provenance
 from training.nets import count_macs
 from training.rotation import RotationNet, RotationWithAttention
 

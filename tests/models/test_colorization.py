@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,13 +31,19 @@ def tiny_dir(tmp_path_factory):
     return root
 
 
-def test_the_mirror_ensemble_colours_a_mirrored_photo_as_the_mirror_image(tiny_dir):
+def with_card(tiny_dir: Path, tmp_path: Path, **fields) -> Colorizer:
+    """The tiny model served from a copy of its folder whose card has ``fields`` changed."""
+    for f in tiny_dir.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    card = json.loads((tiny_dir / "colorization.json").read_text())
+    (tmp_path / "colorization.json").write_text(json.dumps({**card, **fields}))
+    return Colorizer(device="cpu", root=tmp_path)
+
+
+def test_the_mirror_ensemble_colours_a_mirrored_photo_as_the_mirror_image(tiny_dir, tmp_path):
     img = photo(96, 64, seed=3)
     plain = Colorizer(device="cpu", root=tiny_dir)
-    card = json.loads((tiny_dir / "colorization.json").read_text())
-    (tiny_dir / "colorization.json").write_text(json.dumps({**card, "mirror_ensemble": True}))
-    ensemble = Colorizer(device="cpu", root=tiny_dir)
-    (tiny_dir / "colorization.json").write_text(json.dumps(card))
+    ensemble = with_card(tiny_dir, tmp_path, mirror_ensemble=True)
     assert ensemble.spec.mirror_ensemble and not plain.spec.mirror_ensemble
     out, out_m = ensemble.network_output(img), ensemble.network_output(np.ascontiguousarray(img[:, ::-1]))
     np.testing.assert_allclose(out_m, out[..., ::-1], atol=1e-5)
@@ -55,17 +63,21 @@ def test_scales_are_averaged_as_log_probabilities_on_the_first_sides_grid():
     assert out.shape == (1, 5, 4, 6)
     expected = (log_softmax(first, axis=1) + np.log(1 / 5)) / 2
     np.testing.assert_allclose(out, expected, atol=1e-5)
-    # Regression ab maps are averaged as they are, after resizing onto the first grid.
-    ab = scales_averaged([np.ones((1, 2, 4, 6), np.float32), np.full((1, 2, 2, 3), 3.0, np.float32)], "ab")
-    np.testing.assert_allclose(ab, 2.0)
+    # Regression ab maps are averaged as they are, after resizing onto the first grid. A linear
+    # ramp sampled at pixel centres resizes exactly, so a swapped or misaligned axis would show.
+    def ramp(h: int, w: int) -> np.ndarray:
+        y = (np.arange(h, dtype=np.float32) + 0.5) / h
+        x = (np.arange(w, dtype=np.float32) + 0.5) / w
+        return np.stack([np.add.outer(3 * y, 0 * x), np.add.outer(0 * y, 5 * x)])[None]  # (1, 2, h, w)
+
+    np.testing.assert_allclose(scales_averaged([ramp(4, 6), ramp(8, 12)], "ab"), ramp(4, 6), atol=1e-5)
+    np.testing.assert_allclose(scales_averaged([ramp(4, 6), ramp(2, 3) + 2.0], "ab")[0, :, 1:-1, 1:-1],
+                               ramp(4, 6)[0, :, 1:-1, 1:-1] + 1.0, atol=1e-5)
 
 
-def test_a_card_with_several_serving_sides_ensembles_them_on_the_first_sides_grid(tiny_dir):
+def test_a_card_with_several_serving_sides_ensembles_them_on_the_first_sides_grid(tiny_dir, tmp_path):
     img = photo(150, 100, seed=4)
-    card = json.loads((tiny_dir / "colorization.json").read_text())
-    (tiny_dir / "colorization.json").write_text(json.dumps({**card, "serve_short_sides": [64, 96]}))
-    multi = Colorizer(device="cpu", root=tiny_dir)
-    (tiny_dir / "colorization.json").write_text(json.dumps(card))
+    multi = with_card(tiny_dir, tmp_path, serve_short_sides=[64, 96])
     assert (multi.spec.serve_short_side, multi.spec.extra_short_sides) == (64, (96,))
     out = multi.network_output(img)
     assert out.shape[2:] == (64 // 4, 96 // 4)  # 100x150 photo -> 64x96 network input on the first side
