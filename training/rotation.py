@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.rotation import ANGLES, normalise, rotations
-from training.colorization import TINY_SIZE, random_crops
+from training.colorization import TINY_SIZE, random_crops, zoomed_crops
 from training.datasets import ZipSplit
 from training.errors import TrainingConfigError
 from training.nets import TrunkClassifier
@@ -50,10 +50,15 @@ class RotationConfig:
     size: int = 64  # network input side during training
     imagenette_size: int = 80  # imagenette cached at this side; random size x size crops
     tiny_share: float = 0.5
+    # Imagenette windows of size * z px (z log-uniform in [min, max]) resized to size: below 1 they
+    # are close-ups, the framing of photos that show only part of an object.
+    zoom: tuple[float, float] = (1.0, 1.0)
     val_images: int = 500
     limit: int | None = None
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.zoom[0] <= self.zoom[1]:
+            raise TrainingConfigError(f"zoom must satisfy 0 < min <= max, got {self.zoom}")
         if self.size > self.imagenette_size:
             raise TrainingConfigError(f"size {self.size} is larger than imagenette_size {self.imagenette_size}")
         if not 0.0 <= self.tiny_share <= 1.0:
@@ -84,7 +89,7 @@ class RotationTask:
             parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.size, rng))
         if n - n_tiny:
             idx = rng.integers(0, len(self.imagenette), n - n_tiny)
-            parts.append(random_crops(self.imagenette, idx, cfg.size, rng))
+            parts.append(zoomed_crops(self.imagenette, idx, cfg.size, tuple(cfg.zoom), rng))
         return np.concatenate(parts)
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:

@@ -10,6 +10,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("runs/rotation"))
     p.add_argument("--size", type=int, default=64, help="training input side")
     p.add_argument("--tiny-share", type=float, default=0.5)
+    p.add_argument("--zoom", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
+                   help="imagenette windows of size x z px (z log-uniform in [MIN, MAX]) resized to size")
     add_loop_arguments(p, steps=20000, batch_size=128, batch_help="rotated images per batch (4 per photo)")
 
 
@@ -17,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from training.rotation import RotationConfig, RotationTask
 
     task = RotationTask(RotationConfig(size=args.size, imagenette_size=args.size + args.size // 4,
-                                       tiny_share=args.tiny_share, val_images=args.val_images,
+                                       tiny_share=args.tiny_share, zoom=tuple(args.zoom),
+                                       val_images=args.val_images,
                                        limit=args.limit))
     return run_and_report(task, loop_config(args, max_warmup=500), args.out)
