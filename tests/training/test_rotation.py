@@ -8,6 +8,7 @@ import torch
 from models.rotation import rotate
 from models.rotation_model import RotationModel
 from tests.imagecorpus import photo
+from training.errors import TrainingConfigError
 from training.export_rotation import run as export_run
 from training.loop import LoopConfig, train
 from training.rotation import RotationConfig, RotationTask
@@ -83,6 +84,25 @@ def test_training_above_64_px_still_mixes_in_tiny_imagenet(datasets_dir, isolate
     assert task.tiny.shape[1:3] == (90, 90)  # upscaled to imagenette's cache side, so 72 px crops fit
     x, y = task.batch(np.random.default_rng(0), 0, 16)
     assert x.shape == (16, 3, 72, 72) and y.shape == (16,)
+
+
+def test_zoomed_crops_are_close_ups_at_the_training_side(datasets_dir, isolated_settings):
+    for bad in ((0.0, 1.0), (1.2, 0.8)):
+        with pytest.raises(TrainingConfigError):
+            RotationConfig(size=32, imagenette_size=40, zoom=bad)
+
+    def crops(zoom: tuple[float, float]) -> np.ndarray:
+        task = RotationTask(RotationConfig(size=32, imagenette_size=40, tiny_share=0.0, zoom=zoom, limit=8,
+                                           val_images=4))
+        return task.images(np.random.default_rng(0), 16).astype(np.float32)
+
+    plain, close = crops((1.0, 1.0)), crops((0.5, 0.5))
+    assert close.shape == plain.shape == (16, 32, 32, 3)
+    # 16 px windows enlarged twice over: neighbouring pixels differ far less than in plain crops.
+    def roughness(x: np.ndarray) -> float:
+        return float(np.abs(np.diff(x, axis=2)).mean())
+
+    assert roughness(close) < 0.75 * roughness(plain)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
