@@ -15,6 +15,7 @@ from models.color import rgb8_to_lab
 from models.colorization import decode_output, gray_rgb8, recolour
 from models.colorizer import Colorizer
 from models.encoding import rebalance_weights, smooth_prior
+from training.cli_types import sides
 from training.datasets import ZipSplit
 from training.evaluate_colorization import Tally
 from training.metrics import colorfulness
@@ -32,18 +33,12 @@ def mirror_settings(text: str) -> list[bool] | None:
 
 def side_settings(text: str) -> list[tuple[int, ...]]:
     """'160,192+256' -> [(160,), (192, 256)]: each setting's sides, '+' joining an ensemble of scales."""
-    try:
-        out = [tuple(int(v) for v in item.split("+")) for item in text.split(",")]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"--sides takes sides like 160,192+256, got {text!r}") from exc
-    if not out or min(min(s) for s in out) < 8:
-        raise argparse.ArgumentTypeError(f"sides must be at least 8 px, got {text!r}")
-    return out
+    return [tuple(sides(item.replace("+", ","))) for item in text.split(",")]
 
 
-def side_label(sides: tuple[int, ...]) -> int | str:
+def side_label(setting: tuple[int, ...]) -> int | str:
     """(192,) -> 192; (192, 256) -> '192+256', the form --sides and the card's list read back."""
-    return sides[0] if len(sides) == 1 else "+".join(map(str, sides))
+    return setting[0] if len(setting) == 1 else "+".join(map(str, setting))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
         gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
     rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]
     mirrors = args.mirror_ensemble or [model.spec.mirror_ensemble]
-    for sides, mirror in ((s, m) for s in args.sides for m in mirrors):
-        object.__setattr__(model.spec, "serve_short_side", sides[0])
-        object.__setattr__(model.spec, "extra_short_sides", sides[1:])
+    for setting, mirror in ((s, m) for s in args.sides for m in mirrors):
+        object.__setattr__(model.spec, "serve_short_side", setting[0])
+        object.__setattr__(model.spec, "extra_short_sides", setting[1:])
         object.__setattr__(model.spec, "mirror_ensemble", mirror)
         tallies = {(a, t): Tally() for a in alphas for t in temps}
         for rgb in photos:
@@ -87,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 corrected = out - a * log_w[None, :, None, None]
                 tallies[a, t].add(recolour(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
         for (a, t), tally in tallies.items():
-            row = {"side": side_label(sides), "mirror": mirror, "alpha": a, "temperature": t,
+            row = {"side": side_label(setting), "mirror": mirror, "alpha": a, "temperature": t,
                    **tally.summary(model.spec.centres, gt_c)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
