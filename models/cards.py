@@ -55,3 +55,8 @@ def write_card(card: dict[str, Any], onnx_file: Path) -> Path:
     path = onnx_file.with_suffix(".json")
     path.write_text(json.dumps(card, indent=2) + "\n")
     return path
+
+
+def serving_sides(card: dict[str, Any]) -> list[int]:
+    """A card's (or report's) serving short sides: ``serve_short_sides``, else the one ``serve_short_side``."""
+    return [int(s) for s in card.get("serve_short_sides") or [card["serve_short_side"]]]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cards import load_card, models_dir
+from models.cards import load_card, models_dir, serving_sides
 from models.colorization import (
     ColorizationSpec,
     decode_output,
@@ -31,7 +31,7 @@ class Colorizer:
         root = root or models_dir()
         self.card = load_card(name, root)
         self.session = load_session(root / self.card["file"], device, threads)
-        sides = [int(s) for s in self.card.get("serve_short_sides") or [self.card["serve_short_side"]]]
+        sides = serving_sides(self.card)
         self.spec = ColorizationSpec(
             centres=np.asarray(self.card["bin_centres"], dtype=np.float32),
             serve_short_side=sides[0],

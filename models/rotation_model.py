@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cards import load_card, models_dir
+from models.cards import load_card, models_dir, serving_sides
 from models.numerics import softmax
 from models.rotation import (
     ANGLES,
@@ -67,7 +67,7 @@ class RotationModel:
         self.card = load_card(name, root)
         self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
         # The first side also gives the attention maps; more sides widen the ensemble.
-        self.short_sides = [int(s) for s in self.card.get("serve_short_sides") or [self.card["serve_short_side"]]]
+        self.short_sides = serving_sides(self.card)
         self.mirror_views = bool(self.card.get("mirror_views", False))  # 8 views per side instead of 4
 
     @property

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.cards import serving_sides
 from models.color import rgb8_to_lab
 from models.colorization import decode_output, gray_rgb8, recolour
 from models.colorizer import Colorizer
@@ -108,7 +109,7 @@ def evaluate_dataset(name: str, count: int | None, cls: Colorizer, reg: Colorize
 
 def served_label(report: dict) -> str:
     """'192', or '192+256' for an ensemble of scales (reports written before it hold one side)."""
-    return "+".join(str(s) for s in report.get("serve_short_sides") or [report["serve_short_side"]])
+    return "+".join(map(str, serving_sides(report)))
 
 
 def markdown(report: dict) -> str:
