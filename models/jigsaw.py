@@ -15,7 +15,7 @@ Conventions used everywhere in this project:
 """
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -324,9 +324,57 @@ def cell_scores(perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndar
     raise ValueError(f"unknown method {method!r}; use 'perm' or 'cell'")
 
 
-# Runs the network on (B, 9, 3, t, t) tiles -> (perm logits (B, K), cell logits (B, 9, 9)).
-Runner = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-METHODS = ("perm", "cell")
+# Neighbouring cells, row-major: RIGHT_OF[k] = (a, b) with cell b right of cell a, BELOW[k] = (a, b)
+# with cell b below cell a. A 3x3 grid has 6 of each.
+RIGHT_OF = np.array([(3 * r + c, 3 * r + c + 1) for r in range(GRID) for c in range(GRID - 1)], dtype=np.int64)
+BELOW = np.array([(3 * r + c, 3 * (r + 1) + c) for r in range(GRID - 1) for c in range(GRID)], dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def _placement_index() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat gather indices over all 9! placements (placement[k, c] = tile put in cell c).
+
+    Returns (right (9!, 6), below (9!, 6), cell (9!, 9)) int32 indices into a raveled (9, 9)
+    matrix: [tile a, tile b] for each neighbouring pair, [tile, cell] for each cell.
+    """
+    p = _all_permutations().astype(np.int32)
+    right = p[:, RIGHT_OF[:, 0]] * N_TILES + p[:, RIGHT_OF[:, 1]]
+    below = p[:, BELOW[:, 0]] * N_TILES + p[:, BELOW[:, 1]]
+    cell = p * N_TILES + np.arange(N_TILES, dtype=np.int32)
+    return right, below, cell
+
+
+def placement_marginals(pair_logits: np.ndarray, cell_logp: np.ndarray | None = None,
+                        cell_weight: float = 1.0) -> np.ndarray:
+    """Neighbour logits (2, 9, 9) [+ cell log-probs (9, 9)] -> (9, 9) P(tile i sits in cell c).
+
+    ``pair_logits[0, i, j]``: log-odds that tile j continues tile i to its right; ``[1, i, j]``:
+    below it. Every one of the 9! placements is scored exactly (sum of its 12 neighbour log-odds,
+    plus ``cell_weight`` times its tiles' cell log-probabilities) and the softmax over placements
+    is marginalised per tile and cell; exhaustive search is cheap at 3x3 and never gets stuck.
+    """
+    pair = np.asarray(pair_logits, dtype=np.float64).reshape(2, N_TILES * N_TILES)
+    right, below, cell = _placement_index()
+    scores = pair[0][right].sum(1) + pair[1][below].sum(1)  # (9!,)
+    if cell_logp is not None and cell_weight:
+        scores += cell_weight * np.asarray(cell_logp, dtype=np.float64).ravel()[cell].sum(1)
+    w = np.exp(scores - scores.max())
+    m = np.bincount(cell.ravel(), weights=np.repeat(w, N_TILES), minlength=N_TILES * N_TILES)
+    return (m / w.sum()).reshape(N_TILES, N_TILES)
+
+
+def assign_marginals(marginals: np.ndarray) -> Solution:
+    """Hungarian assignment on log marginals; each tile's confidence is its chosen cell's marginal."""
+    m = np.asarray(marginals, dtype=np.float64)
+    sol = assign(np.log(np.clip(m, 1e-12, None)))
+    return Solution(sol.permutation, m[IDENTITY, sol.permutation])
+
+
+# Runs the network on (B, 9, 3, t, t) tiles -> (perm logits (B, K), cell logits (B, 9, 9)[,
+# neighbour logits (B, 2, 9, 9) when the model has the neighbour head]).
+Runner = Callable[[np.ndarray], Sequence[np.ndarray]]
+# "neighbours" scores every placement by the neighbour head's seams plus the cell head.
+METHODS = ("perm", "cell", "neighbours")
 
 
 def solve_outputs(perm_logits: np.ndarray, cell_logits: np.ndarray, perms: np.ndarray, method: str) -> Solution:
@@ -350,6 +398,37 @@ def flip_averaged_cell_logits(tiles: np.ndarray, cell_logits: np.ndarray, run: R
     return (own + flipped[:, MIRROR]) / 2
 
 
+def flip_averaged_neighbours(neighbours: np.ndarray, flipped: np.ndarray) -> np.ndarray:
+    """(2, 9, 9) neighbour logits averaged with the mirrored puzzle's, mapped back.
+
+    In the mirror, tile j right of tile i becomes tile i right of tile j (a transpose); which tile
+    lies below which does not change.
+    """
+    n, f = np.asarray(neighbours, dtype=np.float64), np.asarray(flipped, dtype=np.float64)
+    return np.stack([(n[0] + f[0].T) / 2, (n[1] + f[1]) / 2])
+
+
+def solve_neighbours(tiles: np.ndarray, run: Runner, flip: bool = False, cell_weight: float = 1.0) -> Solution:
+    """Solve normalised tiles (9, 3, t, t) by exhaustive placement scoring on the neighbour head.
+
+    Needs a model with the neighbour head (a third output). The cell head's log-probabilities,
+    weighted by ``cell_weight``, add where each tile belongs; ``flip`` averages both heads with
+    the mirrored puzzle's answers.
+    """
+    x = np.asarray(tiles, dtype=np.float32)
+    outputs = run(x[None])
+    if len(outputs) < 3:
+        raise ValueError("this jigsaw model has no neighbour head; use method 'cell' or 'perm'")
+    cell = log_softmax(np.asarray(outputs[1][0]).reshape(N_TILES, N_TILES), axis=1)
+    neighbours = np.asarray(outputs[2][0])
+    if flip:
+        mirrored = run(flip_tiles(x)[None])
+        flipped_cell = log_softmax(np.asarray(mirrored[1][0]).reshape(N_TILES, N_TILES), axis=1)
+        cell = (cell + flipped_cell[:, MIRROR]) / 2
+        neighbours = flip_averaged_neighbours(neighbours, np.asarray(mirrored[2][0]))
+    return assign_marginals(placement_marginals(neighbours, cell, cell_weight))
+
+
 def solve_tiles(
     tiles: np.ndarray,
     run: Runner,
@@ -357,11 +436,15 @@ def solve_tiles(
     method: str = "cell",
     rounds: int = 3,
     flip: bool = False,
+    cell_weight: float = 1.0,
 ) -> Solution:
     """Solve normalised tiles (9, 3, t, t): assign, reorder by the answer, run again, up to ``rounds``.
 
-    ``flip`` (cell method) also runs the mirrored puzzle and averages the two answers.
+    ``flip`` (cell and neighbours methods) also runs the mirrored puzzle and averages the answers.
+    The neighbours method searches all placements at once, so it runs one round.
     """
+    if method == "neighbours":
+        return solve_neighbours(tiles, run, flip, cell_weight)
     # Re-running matters for "perm": the classifier only knows its K permutations, but a nearly
     # solved puzzle is close to the identity, which the set holds. Stop once it looks solved.
     x = np.asarray(tiles, dtype=np.float32)
@@ -373,7 +456,7 @@ def solve_tiles(
         # y[current[i]] = x[i]: the puzzle as solved so far.
         y = np.empty_like(x)
         y[current] = x
-        perm_logits, cell_logits = run(y[None])
+        perm_logits, cell_logits = run(y[None])[:2]
         if flip and method == "cell":
             cell_logits = flip_averaged_cell_logits(y, cell_logits[0], run)[None]
         sol = solve_outputs(perm_logits[0], cell_logits[0], perms, method)

@@ -42,7 +42,8 @@ def add_solve_arguments(p: argparse.ArgumentParser) -> None:
         "--method",
         choices=METHODS,
         default=None,
-        help="perm: marginalised permutation head; cell: per-tile cell head (default: the model card's)",
+        help="neighbours: seams between tiles plus the cell head, over every placement; perm: marginalised "
+             "permutation head; cell: per-tile cell head (default: the model card's)",
     )
     p.add_argument(
         "--rounds",

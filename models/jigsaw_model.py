@@ -23,6 +23,7 @@ from models.runtime import Device, load_session
 MODEL_NAME = "jigsaw"
 INPUT_NAME = "tiles"
 OUTPUT_NAMES = ("perm_logits", "cell_logits")
+NEIGHBOUR_OUTPUT = "neighbour_logits"  # (B, 2, 9, 9), only in models with the neighbour head
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class JigsawSpec:
     rounds: int = 3  # solver rounds for the "perm" method
     flip: bool = False  # cell method: average with the mirrored puzzle's answer
     cell_fit: str = DEFAULT_CELL_FIT  # how a non-square cell becomes a square tile (models.jigsaw.CELL_FITS)
+    cell_weight: float = 1.0  # neighbours method: weight of the cell head's log-probabilities
 
 
 def spec_from_card(card: dict) -> JigsawSpec:
@@ -51,6 +53,7 @@ def spec_from_card(card: dict) -> JigsawSpec:
             rounds=int(solver.get("rounds", 3)),
             flip=bool(solver.get("flip", False)),
             cell_fit=check_cell_fit(solver.get("cell_fit", DEFAULT_CELL_FIT)),
+            cell_weight=float(solver.get("cell_weight", 1.0)),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
@@ -66,11 +69,17 @@ class JigsawModel:
         self.card = load_card(name, root)
         self.spec = spec_from_card(self.card)
         self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
+        names = {o.name for o in self.session.get_outputs()}
+        self.outputs = [*OUTPUT_NAMES, *([NEIGHBOUR_OUTPUT] if NEIGHBOUR_OUTPUT in names else [])]
 
-    def run(self, tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(B, 9, 3, t, t) normalised tiles -> (perm logits (B, K), cell logits (B, 9, 9))."""
-        perm, cell = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: np.asarray(tiles, np.float32)})
-        return perm, cell
+    @property
+    def has_neighbours(self) -> bool:
+        return NEIGHBOUR_OUTPUT in self.outputs
+
+    def run(self, tiles: np.ndarray) -> list[np.ndarray]:
+        """(B, 9, 3, t, t) normalised tiles -> [perm logits (B, K), cell logits (B, 9, 9)[, neighbour
+        logits (B, 2, 9, 9)]]."""
+        return self.session.run(self.outputs, {INPUT_NAME: np.asarray(tiles, np.float32)})
 
     def tiles(self, rgb8: np.ndarray) -> np.ndarray:
         """Photo (H, W, 3) uint8 -> (9, 3, t, t) network input."""
@@ -95,7 +104,7 @@ def solve_image(
     if rounds is None:
         # Re-running only pays off for the set classifier; the cell head saw every ordering.
         rounds = spec.rounds if method == "perm" else 1
-    return solve_tiles(serving_tiles(rgb8, spec), run, spec.permutations, method, rounds, spec.flip)
+    return solve_tiles(serving_tiles(rgb8, spec), run, spec.permutations, method, rounds, spec.flip, spec.cell_weight)
 
 
 def serving_tiles(rgb8: np.ndarray, spec: JigsawSpec) -> np.ndarray:

@@ -19,14 +19,20 @@ from models.imageio import load_image
 from models.jigsaw import (
     CELL_FITS,
     DEFAULT_CELL_FIT,
+    MIRROR,
     N_TILES,
+    assign_marginals,
+    flip_averaged_neighbours,
+    flip_tiles,
     image_tiles,
     normalise_tiles,
+    placement_marginals,
     shuffle_image,
     solve_tiles,
     uniform_permutations,
 )
 from models.jigsaw_model import JigsawModel
+from models.numerics import log_softmax
 from training.datasets import ZipSplit, photo_paths
 from training.jigsaw import JigsawConfig, make_puzzles
 
@@ -38,6 +44,12 @@ SOLVERS = (
     ("cell", "cell", 1, False),
     ("cell + flip", "cell", 1, True),
 )
+# Only for models with the neighbour head: seams plus the cell head at the card's weight.
+NEIGHBOUR_SOLVERS = (
+    ("neighbours", "neighbours", 1, False),
+    ("neighbours + flip", "neighbours", 1, True),
+)
+CELL_WEIGHTS = (0.0, 0.5, 1.0, 2.0)  # the neighbours method's cell-head weights tried on imagenette-val
 # (label, tile ratio or None for training's, per-tile normalisation, flip, cell fit or None for the
 # served one): the cell head's tiles as in training, then with each test-time anti-shortcut measure
 # switched off.
@@ -158,18 +170,47 @@ def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     return result | cell_accuracy(model, cropped, fits)
 
 
+def neighbour_val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
+    """Neighbours-method tile accuracy on n uniformly shuffled imagenette-val photos, square and
+    cropped to 3:2 and 2:3, per cell-head weight, with and without the mirrored puzzle.
+
+    Chooses the card's ``cell_weight`` and flip; the network runs once per puzzle (and once more
+    mirrored) and every weight is solved from those outputs.
+    """
+    rng = np.random.default_rng(seed + 2)
+    split = ZipSplit("imagenette-val")
+    n = min(n, len(split))
+    perms = uniform_permutations(rng, n)
+    hits: dict[str, list[float]] = {}
+    for i in range(n):
+        for shape, photo in (("square", split.rgb(i)), ("3:2 and 2:3 crops", non_square(split.rgb(i), i))):
+            tiles = model.tiles(shuffle_image(photo, perms[i]))
+            own, mirrored = model.run(tiles[None]), model.run(flip_tiles(tiles)[None])
+            cell = log_softmax(np.asarray(own[1][0]), axis=1)
+            flipped_cell = (cell + log_softmax(np.asarray(mirrored[1][0]), axis=1)[:, MIRROR]) / 2
+            flipped = flip_averaged_neighbours(own[2][0], mirrored[2][0])
+            for flip, (c, nb) in ((False, (cell, own[2][0])), (True, (flipped_cell, flipped))):
+                for w in CELL_WEIGHTS:
+                    sol = assign_marginals(placement_marginals(nb, c, w))
+                    label = f"neighbours{' + flip' if flip else ''}, cell weight {w:g}, {shape}"
+                    hits.setdefault(label, []).append(float((sol.permutation == perms[i]).mean()))
+    return {label: float(np.mean(v)) for label, v in hits.items()}
+
+
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
     """Tile-position accuracy and exact-solve rate on uniformly shuffled photos, per solver."""
     rng = np.random.default_rng(seed)
+    solvers = SOLVERS + (NEIGHBOUR_SOLVERS if model.has_neighbours else ())
     stats: dict[str, dict[str, list]] = {
         label: {"acc": [], "exact": [], "conf_right": [], "conf_wrong": [], "rounds": [], "s": []}
-        for label, _, _, _ in SOLVERS
+        for label, _, _, _ in solvers
     }
     skipped: list[str] = []
     for shuffled, perm in shuffled_photos(paths, rng, skipped):
-        for label, method, r, flip in SOLVERS:
+        for label, method, r, flip in solvers:
             t0 = time.perf_counter()
-            sol = solve_tiles(model.tiles(shuffled), model.run, model.spec.permutations, method, r or rounds, flip)
+            sol = solve_tiles(model.tiles(shuffled), model.run, model.spec.permutations, method, r or rounds, flip,
+                              model.spec.cell_weight)
             right = sol.permutation == perm
             st = stats[label]
             st["s"].append(time.perf_counter() - t0)
@@ -219,6 +260,18 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|",
         *(f"| {label} | {acc:.3f} |" for label, acc in report.get("imagenette_val_uniform", {}).items()),
         "",
+    ]
+    if report.get("imagenette_val_neighbours"):
+        lines += [
+            "## Neighbours method on uniformly random shuffles of imagenette-val photos "
+            f"({report['neighbour_val_images']} photos; chooses the served cell weight and flip)",
+            "",
+            "| solver | tile accuracy |",
+            "|---|---|",
+            *(f"| {label} | {acc:.3f} |" for label, acc in report["imagenette_val_neighbours"].items()),
+            "",
+        ]
+    lines += [
         f"## Solving uniformly random shuffles of the photos folder ({ps['photos']} photos)",
         "",
         "| solver | tile accuracy | exact | confidence right / wrong | rounds | ms/photo |",
@@ -257,6 +310,7 @@ def evaluate(
     seed: int = 0,
     rounds: int = 3,
     limit: int | None = None,
+    neighbour_val_images: int = 300,
 ) -> dict[str, Any]:
     """Run both evaluations and write ``report.json`` and ``report.md`` under ``out_dir``."""
     t0 = time.time()
@@ -265,6 +319,7 @@ def evaluate(
     size, cell = int(train_cfg.get("image_size", 128)), int(train_cfg.get("cell", 38))
     images = ZipSplit("imagenette-val").cached(size, limit)
     paths = photo_paths()[:photos_limit] if photos_limit is not None else photo_paths()
+    n_neighbour = min(neighbour_val_images, val_images, len(ZipSplit("imagenette-val")))
     report = {
         "model": model_name,
         "model_version": model.card.get("version"),
@@ -272,6 +327,8 @@ def evaluate(
         "solver": model.card.get("solver", {}),
         "imagenette_val": permutation_accuracy(model, images, min(val_images, len(images)), cell, seed),
         "imagenette_val_uniform": val_solving(model, val_images, seed),
+        "imagenette_val_neighbours": neighbour_val_solving(model, n_neighbour, seed) if model.has_neighbours else {},
+        "neighbour_val_images": n_neighbour,
         "photos": photo_solving(model, paths, seed, rounds),
         "shortcut_variants": shortcut_variants(model, paths, seed),
         "settings": {"seed": seed, "rounds": rounds, "augment": False, "tiles": "centred"},
@@ -291,11 +348,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, default=3, help="rounds of the iterated perm solver")
     p.add_argument("--limit", type=int, default=None, help="cache only the first N val images")
+    p.add_argument("--neighbour-val-images", type=int, default=300,
+                   help="imagenette-val photos for the neighbours method's settings (models with that head)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = evaluate(args.model, args.out, args.val_images, args.photos_limit, args.seed, args.rounds, args.limit)
+        report = evaluate(args.model, args.out, args.val_images, args.photos_limit, args.seed, args.rounds, args.limit,
+                          args.neighbour_val_images)
     except PretextError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

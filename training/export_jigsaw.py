@@ -11,7 +11,7 @@ import torch
 
 from models.cards import models_dir, write_card
 from models.jigsaw import CELL_FITS, DEFAULT_CELL_FIT, N_TILES, hamming_matrix, min_hamming
-from models.jigsaw_model import INPUT_NAME, MODEL_NAME, OUTPUT_NAMES
+from models.jigsaw_model import INPUT_NAME, MODEL_NAME, NEIGHBOUR_OUTPUT, OUTPUT_NAMES
 from training.export_onnx import export, parity, run_provenance
 from training.jigsaw import JigsawConfig
 from training.jigsaw import make_net as make_jigsaw_net
@@ -22,6 +22,7 @@ PAPER = "Noroozi and Favaro. Unsupervised Learning of Visual Representations by 
 OPSET = 17
 PARITY_TOLERANCE = 1e-3
 DEFAULT_METHOD = "cell"  # the cell head was trained on uniform shuffles, as the CLI sees them
+NEIGHBOUR_METHOD = "neighbours"  # the default where the model has the neighbour head
 DEFAULT_ROUNDS = 3
 
 
@@ -55,9 +56,13 @@ def last_validation(run_dir: Path) -> dict[str, float]:
     return {k: v for k, v in vals[-1].items() if k != "kind"} if vals else {}
 
 
+def output_names(model: JigsawNet) -> tuple[str, ...]:
+    return (*OUTPUT_NAMES, NEIGHBOUR_OUTPUT) if model.neighbour_head is not None else OUTPUT_NAMES
+
+
 def build_card(
     ck: dict[str, Any], run_dir: Path, flip: bool = False, serve_tile_ratio: float | None = None,
-    cell_fit: str = DEFAULT_CELL_FIT,
+    cell_fit: str = DEFAULT_CELL_FIT, cell_weight: float = 1.0,
 ) -> dict[str, Any]:
     """The model card: I/O contract, permutation set, geometry, training and metrics."""
     state = ck["task"]
@@ -65,6 +70,33 @@ def build_card(
     perms = np.asarray(state["permutations"], dtype=np.int64)
     k, t = len(perms), cfg.tile
     model = make_net(state)
+    neighbours = model.neighbour_head is not None
+    outputs = {
+        OUTPUT_NAMES[0]: f"float32 (B, {k}): logits over the permutation set, in 'permutations' order",
+        OUTPUT_NAMES[1]: "float32 (B, 9, 9): [b, i, c] logit that the tile at position i is from cell c",
+    }
+    architecture = {
+        "tile_encoder": f"Trunk(3, {list(cfg.widths)}) + global average pool + FC {cfg.dim}, shared by the 9 tiles",
+        "perm_head": f"MLP on the 9 features concatenated in order: {N_TILES * cfg.dim} -> {cfg.hidden} -> {k}",
+        "cell_head": (
+            f"{cfg.cell_layers} self-attention blocks of width {cfg.cell_width} over the 9 tile features, no "
+            "position embedding (equivariant to the input order), then a linear layer to 9 cells"
+        ),
+    }
+    methods = ["perm", "cell"]
+    solver: dict[str, Any] = {"default_method": DEFAULT_METHOD}
+    if neighbours:
+        outputs[NEIGHBOUR_OUTPUT] = (
+            "float32 (B, 2, 9, 9): [b, 0, i, j] logit that the tile at position j continues the tile at "
+            "position i to its right, [b, 1, i, j] below it"
+        )
+        architecture["neighbour_head"] = (
+            f"4-conv CNN (width {cfg.neighbour_width}) + global average pool + MLP on the seam of two tiles "
+            f"({cfg.neighbour_strip} px of each side by side; columns transposed for 'below'), for all 81 "
+            "ordered pairs; its own weights, trained on whole unshuffled cells (no gaps), for the solver only"
+        )
+        methods.append(NEIGHBOUR_METHOD)
+        solver = {"default_method": NEIGHBOUR_METHOD, "cell_weight": cell_weight}
     return {
         "name": MODEL_NAME,
         "task": "jigsaw",
@@ -77,22 +109,12 @@ def build_card(
                 "row i holds the tile found at row-major position i"
             )
         },
-        "outputs": {
-            OUTPUT_NAMES[0]: f"float32 (B, {k}): logits over the permutation set, in 'permutations' order",
-            OUTPUT_NAMES[1]: "float32 (B, 9, 9): [b, i, c] logit that the tile at position i is from cell c",
-        },
+        "outputs": outputs,
         "convention": (
             "cells and positions are row-major 0..8; permutation[i] is the original cell of the tile "
             "at position i (shuffled[i] = original[permutation[i]])"
         ),
-        "architecture": {
-            "tile_encoder": f"Trunk(3, {list(cfg.widths)}) + global average pool + FC {cfg.dim}, shared by the 9 tiles",
-            "perm_head": f"MLP on the 9 features concatenated in order: {N_TILES * cfg.dim} -> {cfg.hidden} -> {k}",
-            "cell_head": (
-                f"{cfg.cell_layers} self-attention blocks of width {cfg.cell_width} over the 9 tile features, no "
-                "position embedding (equivariant to the input order), then a linear layer to 9 cells"
-            ),
-        },
+        "architecture": architecture,
         "tile_size": t,
         "cell_size": cfg.cell,
         "tile_ratio": t / cfg.cell,
@@ -105,7 +127,7 @@ def build_card(
             "mean_hamming": float(hamming_matrix(perms).sum() / max(1, k * (k - 1))),
         },
         "permutations": perms.tolist(),
-        "solver": {"methods": ["perm", "cell"], "default_method": DEFAULT_METHOD, "rounds": DEFAULT_ROUNDS,
+        "solver": {"methods": methods, **solver, "rounds": DEFAULT_ROUNDS,
                    "flip": flip, "tile_ratio": serve_tile_ratio or t / cfg.cell, "cell_fit": cell_fit},
         "opset": OPSET,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -125,8 +147,9 @@ def build_card(
 
 def export_net(model: JigsawNet, path: Path, tile: int) -> float:
     """Export ``model`` with a dynamic batch axis; the parity error, RuntimeError above tolerance."""
-    axes = {name: {0: "batch"} for name in (INPUT_NAME, *OUTPUT_NAMES)}
-    export(model.eval(), torch.zeros(2, N_TILES, 3, tile, tile), path, INPUT_NAME, OUTPUT_NAMES, axes, OPSET)
+    names = output_names(model)
+    axes = {name: {0: "batch"} for name in (INPUT_NAME, *names)}
+    export(model.eval(), torch.zeros(2, N_TILES, 3, tile, tile), path, INPUT_NAME, names, axes, OPSET)
     # Parity at another batch than the export's example proves the batch axis is dynamic.
     gen = torch.Generator().manual_seed(0)
     diff = parity(model, path, torch.randn(5, N_TILES, 3, tile, tile, generator=gen))
@@ -142,12 +165,13 @@ def export_run(
     flip: bool = False,
     serve_tile_ratio: float | None = None,
     cell_fit: str = DEFAULT_CELL_FIT,
+    cell_weight: float = 1.0,
 ) -> tuple[dict[str, Any], Path]:
     """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
     model, ck = load_checkpoint(run_dir)
     path = out_dir / f"{MODEL_NAME}.onnx"
     diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit)
+    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit, cell_weight)
     card["parity_max_abs_diff"] = diff
     if metrics is not None and metrics.is_file():
         card["metrics"]["evaluation"] = json.loads(metrics.read_text())
@@ -168,6 +192,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serve-cell-fit", choices=CELL_FITS, default=DEFAULT_CELL_FIT,
                    help="non-square cells at serving: cut their centred square, or stretch them to a square tile "
                         "(choose on the 3:2 crops of `pretext evaluate jigsaw`)")
+    p.add_argument("--serve-cell-weight", type=float, default=1.0,
+                   help="neighbours method: weight of the cell head beside the seams (choose on imagenette-val)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -176,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
         if args.serve_tile_ratio is not None and not 0 < args.serve_tile_ratio <= 1:
             raise RuntimeError(f"--serve-tile-ratio must be in (0, 1], got {args.serve_tile_ratio}")
         card, card_file = export_run(
-            args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit
+            args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit,
+            args.serve_cell_weight,
         )
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ grayscale, colour-channel dropping and per-channel spatial jitter (against chrom
 """
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,23 +18,29 @@ from PIL import Image
 from torch import nn
 
 from models.jigsaw import (
+    BELOW,
     DEFAULT_SET_SEED,
     DEFAULT_SET_SIZE,
+    GRID,
     N_TILES,
+    RIGHT_OF,
     TileGeometry,
     assign,
+    assign_marginals,
     centre_offsets,
     cut_tiles,
     grid_corners,
     normalise_tiles,
     permutation_set,
+    placement_marginals,
     random_offsets,
     uniform_permutations,
 )
+from models.jigsaw_model import NEIGHBOUR_OUTPUT
 from models.numerics import log_softmax
 from training.datasets import ZipSplit
 from training.errors import TrainingConfigError
-from training.jigsaw_net import JigsawNet
+from training.jigsaw_net import JigsawNet, NeighbourHead
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -60,6 +67,13 @@ class JigsawConfig:
     dropout: float = 0.3
     cell_width: int = 128  # the relational cell head's token width
     cell_layers: int = 2
+    # Neighbour head (solver only): seam strip in pixels per tile, 0 = no head. Trained on whole,
+    # unshuffled cells, since the solver is served whole cells; the pretext heads never see them.
+    neighbour_strip: int = 0
+    neighbour_width: int = 48
+    neighbour_negatives: int = 12  # wrong pairs per direction per photo, against 6 right ones
+    # Train only the neighbour head; the encoder and its two heads stay as initialised.
+    neighbours_only: bool = False
     val_images: int = 500
     limit: int | None = None  # use only the first N images of each split (tests)
 
@@ -68,6 +82,12 @@ class JigsawConfig:
             raise TrainingConfigError(f"image size {self.image_size} is smaller than the crop {self.geometry.crop}")
         if self.aspect < 1.0:
             raise TrainingConfigError(f"aspect must be at least 1 (a ratio and its inverse), got {self.aspect}")
+        if not 0 <= self.neighbour_strip <= self.tile // 2:
+            raise TrainingConfigError(f"neighbour strip must be in [0, tile/2], got {self.neighbour_strip}")
+        if self.neighbours_only and not self.neighbour_strip:
+            raise TrainingConfigError("neighbours_only needs a neighbour head (neighbour_strip > 0)")
+        if self.image_size < GRID * self.tile:
+            raise TrainingConfigError(f"image size {self.image_size} is smaller than 3 whole tiles")
 
     @property
     def geometry(self) -> TileGeometry:
@@ -164,6 +184,62 @@ def make_puzzles(
     return normalise_tiles(shuffled)
 
 
+def whole_cells(
+    images: np.ndarray, idx: np.ndarray, rng: np.random.Generator, cfg: JigsawConfig
+) -> np.ndarray:
+    """images[idx] -> (N, 9, 3, t, t) whole adjacent cells of random crops, in place (unshuffled).
+
+    As the solver is served: no gaps, per-tile normalisation; crops of aspect up to ``cfg.aspect``
+    squeezed square, random mirror and grayscale. Colour is jittered per photo, not per tile,
+    so colours still continue across seams as they do in a real photo.
+    """
+    t, n = cfg.tile, len(idx)
+    order = np.argsort(idx)
+    imgs = np.empty((n, *images.shape[1:]), dtype=np.uint8)
+    imgs[order] = images[idx[order]]
+    x = stretched_crops(imgs, GRID * t, rng, cfg.aspect)
+    flips = rng.random(n) < 0.5
+    x[flips] = x[flips, :, ::-1]
+    x = x.astype(np.float32) / 255.0
+    if cfg.augment:
+        gray = rng.random(n) < cfg.gray_prob
+        x[gray] = (x[gray] @ LUMA)[..., None]
+    cells = x.reshape(n, GRID, t, GRID, t, 3).transpose(0, 1, 3, 2, 4, 5).reshape(n, N_TILES, t, t, 3)
+    return normalise_tiles(cells)
+
+
+def neighbour_pairs(rng: np.random.Generator, n: int, negatives: int) -> tuple[np.ndarray, ...]:
+    """Labelled tile pairs for n unshuffled puzzles: (photo, tile a, tile b, below?, neighbour?) arrays.
+
+    Each photo gives its 6 right-of and 6 below pairs as positives and ``negatives`` random
+    ordered pairs per direction that are not neighbours that way.
+    """
+    rows = []
+    for below, adjacent in ((False, RIGHT_OF), (True, BELOW)):
+        is_adj = np.zeros((N_TILES, N_TILES), dtype=bool)
+        is_adj[adjacent[:, 0], adjacent[:, 1]] = True
+        for k in range(n):
+            rows += [(k, a, b, below, True) for a, b in adjacent]
+            # Draw more than needed and keep the first valid ones: no unbounded rejection loop.
+            cand = rng.integers(0, N_TILES, (4 * negatives + 8, 2))
+            ok = cand[(cand[:, 0] != cand[:, 1]) & ~is_adj[cand[:, 0], cand[:, 1]]][:negatives]
+            rows += [(k, a, b, below, False) for a, b in ok]
+    k, a, b, below, y = (np.array(c) for c in zip(*rows, strict=True))
+    return k, a, b, below.astype(bool), y.astype(np.float32)
+
+
+def neighbour_loss(head: NeighbourHead, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict]:
+    """Binary cross-entropy of the neighbour head on labelled pairs of whole cells."""
+    cells, k, a, b, below, target = batch
+    device = next(head.parameters()).device
+    cells = cells.to(device)
+    logits = head.pair_logits(cells[k, a], cells[k, b], below.to(device))
+    target = target.to(device)
+    ce = F.binary_cross_entropy_with_logits(logits, target)
+    acc = ((logits > 0).float() == target).float().mean()
+    return ce, {"neighbour_bce": float(ce.detach()), "neighbour_acc": float(acc)}
+
+
 class JigsawTask:
     """Data, model and loss of one jigsaw training run."""
 
@@ -178,6 +254,17 @@ class JigsawTask:
         return make_net(c, len(self.perms))
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
+        """(tiles (B, 9, 3, t, t), permutation class (B,) or -1, tile cells (B, 9), is_uniform (B,)),
+        then with a neighour head (whole cells (B', 9, 3, t, t), pair rows of ``neighbour_pairs``);
+        with ``neighbours_only`` just the latter."""
+        if not self.cfg.neighbour_strip:
+            return self.pretext_batch(rng, size)
+        cells = whole_cells(self.train_images, rng.integers(0, len(self.train_images), size), rng, self.cfg)
+        pairs = tuple(torch.from_numpy(a) for a in neighbour_pairs(rng, size, self.cfg.neighbour_negatives))
+        neighbours = (torch.from_numpy(cells), *pairs)
+        return neighbours if self.cfg.neighbours_only else (*self.pretext_batch(rng, size), *neighbours)
+
+    def pretext_batch(self, rng: np.random.Generator, size: int) -> tuple[Any, ...]:
         """(tiles (B, 9, 3, t, t), permutation class (B,) or -1, tile cells (B, 9), is_uniform (B,))."""
         n_uniform = round(size * self.cfg.uniform_share)
         classes = rng.integers(0, len(self.perms), size)
@@ -195,9 +282,18 @@ class JigsawTask:
         )
 
     def loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
+        if not self.cfg.neighbour_strip:
+            return self.pretext_loss(model, batch)
+        ce, extra = neighbour_loss(model.neighbour_head, batch[-6:])
+        if self.cfg.neighbours_only:
+            return ce, extra
+        total, pretext = self.pretext_loss(model, batch[:4])
+        return total + ce, pretext | extra
+
+    def pretext_loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
         tiles, classes, cells, uniform = batch
         device = next(model.parameters()).device
-        perm_logits, cell_logits = model(tiles.to(device))
+        perm_logits, cell_logits = model(tiles.to(device))[:2]
         classes, cells, uniform = classes.to(device), cells.to(device), uniform.to(device)
         total = perm_logits.sum() * 0.0  # keeps a graph even if a head has no items
         extra: dict[str, float] = {}
@@ -226,6 +322,34 @@ class JigsawTask:
         return set_tiles, classes, uni_tiles, uperms
 
     def validate(self, model: nn.Module) -> dict[str, float]:
+        """Permutation top-1/top-5 on set puzzles; cell-head tile accuracy on uniform puzzles;
+        with a neighbour head, its tile accuracy on uniform whole-cell puzzles."""
+        out = self.validate_neighbours(model) if self.cfg.neighbour_strip else {}
+        if self.cfg.neighbours_only:
+            return out  # the pretext heads are frozen: their figures cannot move
+        return self.validate_pretext(model) | out
+
+    def validate_neighbours(self, model: nn.Module, n: int = 200) -> dict[str, float]:
+        """Tile accuracy of the exhaustive solver on neighbour logits of centred whole-cell puzzles."""
+        n = min(n, self.cfg.val_images, len(self.val_images))
+        rng = np.random.default_rng(54321)
+        perms = uniform_permutations(rng, n)
+        size, crop = self.val_images.shape[1], GRID * self.cfg.tile
+        off = (size - crop) // 2
+        x = self.val_images[:n, off : off + crop, off : off + crop].astype(np.float32) / 255.0
+        t = self.cfg.tile
+        cells = x.reshape(n, GRID, t, GRID, t, 3).transpose(0, 1, 3, 2, 4, 5).reshape(n, N_TILES, t, t, 3)
+        shuffled = normalise_tiles(np.take_along_axis(cells, perms[:, :, None, None, None], axis=1))
+        device = next(model.parameters()).device
+        hits = []
+        with torch.no_grad():
+            for s in range(0, n, 50):
+                logits = model.neighbour_head(torch.from_numpy(shuffled[s : s + 50]).to(device)).float().cpu().numpy()
+                for j, lg in enumerate(logits):
+                    hits.append((assign_marginals(placement_marginals(lg)).permutation == perms[s + j]).mean())
+        return {"val_neighbour_solved_acc": float(np.mean(hits))}
+
+    def validate_pretext(self, model: nn.Module) -> dict[str, float]:
         """Permutation top-1/top-5 on set puzzles; cell-head tile accuracy on uniform puzzles."""
         n = min(self.cfg.val_images, len(self.val_images))
         set_tiles, classes, uni_tiles, uperms = self.val_puzzles(n)
@@ -240,6 +364,14 @@ class JigsawTask:
             "val_cell_solved_acc": float((solved == uperms).mean()),
         }
 
+    def new_heads(self, model: nn.Module, onnx_path: Path) -> tuple[nn.Module, ...]:
+        """The neighbour head when warm-starting from an export made without one."""
+        from training.warm_start import onnx_output_names
+
+        if model.neighbour_head is None or NEIGHBOUR_OUTPUT in onnx_output_names(onnx_path):
+            return ()
+        return (model.neighbour_head,)
+
     def state(self) -> dict[str, Any]:
         cfg = asdict(self.cfg)
         cfg["widths"] = list(self.cfg.widths)
@@ -247,7 +379,8 @@ class JigsawTask:
 
 
 def make_net(cfg: JigsawConfig, n_perms: int) -> JigsawNet:
-    return JigsawNet(n_perms, tuple(cfg.widths), cfg.dim, cfg.hidden, cfg.dropout, cfg.cell_width, cfg.cell_layers)
+    return JigsawNet(n_perms, tuple(cfg.widths), cfg.dim, cfg.hidden, cfg.dropout, cfg.cell_width, cfg.cell_layers,
+                     cfg.neighbour_strip, cfg.neighbour_width)
 
 
 def run_model(model: nn.Module, tiles: np.ndarray, chunk: int = 100) -> tuple[np.ndarray, np.ndarray]:
@@ -256,7 +389,7 @@ def run_model(model: nn.Module, tiles: np.ndarray, chunk: int = 100) -> tuple[np
     perm_out, cell_out = [], []
     with torch.no_grad():
         for s in range(0, len(tiles), chunk):
-            p, c = model(torch.from_numpy(tiles[s : s + chunk]).to(device))
+            p, c = model.pretext(torch.from_numpy(tiles[s : s + chunk]).to(device))
             perm_out.append(p.float().cpu().numpy())
             cell_out.append(c.float().cpu().numpy())
     return np.concatenate(perm_out), np.concatenate(cell_out)

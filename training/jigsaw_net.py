@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from models.jigsaw import N_TILES
-from training.nets import Trunk
+from training.nets import Trunk, conv_bn
 
 
 class TileEncoder(nn.Module):
@@ -77,6 +77,51 @@ class RelationalCellHead(nn.Module):
         return self.out(self.norm(x))
 
 
+class NeighbourHead(nn.Module):
+    """Tiles (B, 9, 3, t, t) -> neighbour logits (B, 2, 9, 9): [b, 0, i, j] tile j continues tile i
+    to the right, [b, 1, i, j] below it.
+
+    A small CNN reads the seam of two tiles: the last ``strip`` columns of one beside the first
+    ``strip`` columns of the other (for "below", both tiles transposed, so the same filters see
+    horizontal seams). The tile encoder cannot do this: its global pool keeps what a tile shows,
+    not how its border continues, and its training gaps hide borders on purpose. This head is
+    for solving whole-cell puzzles only; it shares no weights with the pretext encoder.
+    """
+
+    def __init__(self, strip: int = 8, width: int = 48) -> None:
+        super().__init__()
+        self.strip = strip
+        w = width
+        self.body = nn.Sequential(
+            conv_bn(3, w // 2), conv_bn(w // 2, w, stride=2), conv_bn(w, w), conv_bn(w, 2 * w, stride=2),
+        )
+        self.out = nn.Sequential(nn.Linear(2 * w, w), nn.ReLU(inplace=True), nn.Linear(w, 2))
+
+    def seams(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+        """Tiles (N, 3, t, t) side by side -> (N, 2) logits [right-of in rows, below in transposed]."""
+        s = self.strip
+        x = torch.cat([left[..., -s:], right[..., :s]], dim=-1)  # (N, 3, t, 2s)
+        return self.out(self.body(x).mean(dim=(2, 3)))
+
+    def pair_logits(self, a: torch.Tensor, b: torch.Tensor, below: torch.Tensor) -> torch.Tensor:
+        """Pairs of tiles (N, 3, t, t) and a direction per pair (N,) bool -> (N,) logits (training)."""
+        at = torch.where(below[:, None, None, None], a.transpose(-1, -2), a)
+        bt = torch.where(below[:, None, None, None], b.transpose(-1, -2), b)
+        logits = self.seams(at, bt)
+        return torch.where(below, logits[:, 1], logits[:, 0])
+
+    def forward(self, tiles: torch.Tensor) -> torch.Tensor:
+        t, s = tiles.shape[-1], self.strip
+        seams = []
+        for x in (tiles, tiles.transpose(-1, -2)):  # rows, then columns as rows
+            rights = x[..., -s:].unsqueeze(2).expand(-1, -1, N_TILES, -1, -1, -1)  # (B, 9, 9, 3, t, s): tile i
+            lefts = x[..., :s].unsqueeze(1).expand(-1, N_TILES, -1, -1, -1, -1)  # (B, 9, 9, 3, t, s): tile j
+            seams.append(torch.cat([rights, lefts], dim=-1).reshape(-1, 3, t, 2 * s))
+        # One pass of the body over both directions' seams, so the exported graph holds each layer once.
+        logits = self.out(self.body(torch.cat(seams)).mean(dim=(2, 3))).reshape(2, -1, N_TILES, N_TILES, 2)
+        return torch.stack([logits[0, ..., 0], logits[1, ..., 1]], dim=1)  # (B, 2, 9, 9)
+
+
 class JigsawNet(nn.Module):
     """Tiles (B, 9, 3, t, t) -> permutation logits (B, K), cell logits (B, 9, 9) [b, tile i, cell c]."""
 
@@ -93,13 +138,23 @@ class JigsawNet(nn.Module):
         dropout: float = 0.3,
         cell_width: int = 128,
         cell_layers: int = 2,
+        neighbour_strip: int = 0,
+        neighbour_width: int = 48,
     ) -> None:
         super().__init__()
         self.encoder = TileEncoder(widths, dim)
         self.perm_head = head(N_TILES * dim, hidden, n_perms, dropout)
         self.cell_head = RelationalCellHead(dim, cell_width, cell_layers)
+        # Registered last, so the exported graph lists the pretext layers first, as older exports do.
+        self.neighbour_head = NeighbourHead(neighbour_strip, neighbour_width) if neighbour_strip else None
 
-    def forward(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, tiles: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(perm logits, cell logits) and, with a neighbour head, neighbour logits (B, 2, 9, 9)."""
+        out = self.pretext(tiles)
+        return out if self.neighbour_head is None else (*out, self.neighbour_head(tiles))
+
+    def pretext(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two pretext heads only: (perm logits (B, K), cell logits (B, 9, 9))."""
         t = tiles.shape[-1]
         feats = self.encoder(tiles.reshape(-1, 3, t, t))  # (B*9, dim)
         # -1 rather than tiles.shape[0] keeps the batch axis dynamic in the ONNX graph.

@@ -212,7 +212,9 @@ def start_from_export(task: Task, model: nn.Module, onnx_path: Path, cfg: LoopCo
     from training.warm_start import warm_start
 
     sample = task.batch(np.random.default_rng([cfg.seed, 2**31]), 0, cfg.batch_size)[0]
-    warm_start(model, onnx_path, sample)
+    # A task may add a head its earlier export lacks; that head starts fresh.
+    skip = task.new_heads(model, onnx_path) if hasattr(task, "new_heads") else ()
+    warm_start(model, onnx_path, sample, skip)
     card_path = onnx_path.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
     training = card.get("training", {})

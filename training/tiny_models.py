@@ -38,13 +38,13 @@ def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
 
 
 def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8),
-                tile: int = 16, cell: int = 19, set_size: int = 24) -> Path:
+                tile: int = 16, cell: int = 19, set_size: int = 24, neighbour_strip: int = 4) -> Path:
     """Write jigsaw.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
     from training.export_jigsaw import build_card, export_net
     from training.jigsaw import JigsawConfig, make_net
 
     cfg = JigsawConfig(tile=tile, cell=cell, set_size=set_size, widths=widths, dim=16, hidden=32,
-                       cell_width=16)
+                       cell_width=16, neighbour_strip=neighbour_strip, neighbour_width=8)
     perms = permutation_set(cfg.set_size, cfg.set_seed)
     torch.manual_seed(seed)
     model = make_net(cfg, len(perms)).eval()

@@ -42,6 +42,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, default=512, help="hidden units of the permutation head")
     p.add_argument("--cell-width", type=int, default=128, help="token width of the relational cell head")
     p.add_argument("--cell-layers", type=int, default=2, help="self-attention blocks of the cell head")
+    p.add_argument("--neighbour-strip", type=int, default=0,
+                   help="add the solver's neighbour head reading seams of this many pixels per tile (0 = none)")
+    p.add_argument("--neighbour-width", type=int, default=48, help="channels of the neighbour head")
+    p.add_argument("--neighbour-negatives", type=int, default=12,
+                   help="wrong pairs per direction per photo for the neighbour head (6 right ones)")
+    p.add_argument("--neighbours-only", action="store_true",
+                   help="train only the neighbour head; the encoder and pretext heads stay as initialised")
     add_loop_arguments(p, steps=6000, batch_help="puzzles per step")
 
 
@@ -64,6 +71,10 @@ def task_config(args: argparse.Namespace) -> JigsawConfig:
         hidden=args.hidden,
         cell_width=args.cell_width,
         cell_layers=args.cell_layers,
+        neighbour_strip=args.neighbour_strip,
+        neighbour_width=args.neighbour_width,
+        neighbour_negatives=args.neighbour_negatives,
+        neighbours_only=args.neighbours_only,
         val_images=args.val_images,
         limit=args.limit,
     )

@@ -48,6 +48,11 @@ def onnx_layer_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray | None]]
     return layers
 
 
+def onnx_output_names(path: Path) -> list[str]:
+    """The graph's output names, in order."""
+    return [o.name for o in onnx.load(str(path), load_external_data=False).graph.output]
+
+
 def onnx_norm_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     """(scale, bias) of every LayerNormalization node, in graph order."""
     graph = onnx.load(str(path)).graph
@@ -65,10 +70,16 @@ def _attribute(node: onnx.NodeProto, name: str, default: int) -> int:
     return next((a.i for a in node.attribute if a.name == name), default)
 
 
-def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d | None]]:
+def _modules(model: nn.Module, skip: tuple[nn.Module, ...]) -> list[nn.Module]:
+    """``model.modules()`` in order, less every module inside one of ``skip``."""
+    skipped = {id(m) for s in skip for m in s.modules()}
+    return [m for m in model.modules() if id(m) not in skipped]
+
+
+def _conv_bn_pairs(model: nn.Module, skip: tuple[nn.Module, ...] = ()) -> list[tuple[nn.Module, nn.BatchNorm2d | None]]:
     """Every Conv2d and Linear in module order, each with the BatchNorm that follows a bias-free conv."""
     pairs: list[tuple[nn.Module, nn.BatchNorm2d | None]] = []
-    for m in model.modules():
+    for m in _modules(model, skip):
         if isinstance(m, nn.Conv2d | nn.Linear):
             pairs.append((m, None))
         elif isinstance(m, nn.BatchNorm2d):
@@ -78,11 +89,14 @@ def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d | N
     return pairs
 
 
-def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
-    """Load an exported model's weights into ``model`` (same architecture), BatchNorms fitted on ``sample``."""
-    _load_layer_norms(model, onnx_path)
+def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor, skip: tuple[nn.Module, ...] = ()) -> None:
+    """Load an exported model's weights into ``model`` (same architecture), BatchNorms fitted on ``sample``.
+
+    Modules in ``skip`` (a head the export does not have yet) keep their fresh initialisation.
+    """
+    _load_layer_norms(model, onnx_path, skip)
     layers = onnx_layer_weights(onnx_path)
-    pairs = _conv_bn_pairs(model)
+    pairs = _conv_bn_pairs(model, skip)
     if len(layers) != len(pairs):
         raise WarmStartError(f"{onnx_path}: {len(layers)} conv/linear layers, the network has {len(pairs)}")
     hooks = []
@@ -107,10 +121,10 @@ def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor) -> None:
     model.train(was_training)
 
 
-def _load_layer_norms(model: nn.Module, onnx_path: Path) -> None:
+def _load_layer_norms(model: nn.Module, onnx_path: Path, skip: tuple[nn.Module, ...] = ()) -> None:
     """Copy the export's LayerNormalization scales and biases into the network's LayerNorms, in order."""
     norms = onnx_norm_weights(onnx_path)
-    modules = [m for m in model.modules() if isinstance(m, nn.LayerNorm)]
+    modules = [m for m in _modules(model, skip) if isinstance(m, nn.LayerNorm)]
     if len(norms) != len(modules):
         raise WarmStartError(f"{onnx_path}: {len(norms)} layer norms, the network has {len(modules)}")
     for m, (scale, bias) in zip(modules, norms, strict=True):

@@ -422,3 +422,75 @@ def test_a_card_with_an_unknown_cell_fit_is_refused_as_unavailable():
     assert spec_from_card(card | {"solver": {"cell_fit": "stretch"}}).cell_fit == "stretch"
     with pytest.raises(ModelNotAvailableError, match="cell fit"):
         spec_from_card(card | {"solver": {"cell_fit": "squash"}})
+
+
+# --- neighbours method ------------------------------------------------------------------------
+
+
+def neighbour_logits_of(perm: np.ndarray, strength: float = 4.0) -> np.ndarray:
+    """(2, 9, 9) logits a perfect neighbour head gives the puzzle shuffled by ``perm``."""
+    at = J.inverse(perm)  # at[c]: the input position of the tile from cell c
+    logits = np.full((2, 9, 9), -strength)
+    for d, pairs in enumerate((J.RIGHT_OF, J.BELOW)):
+        logits[d, at[pairs[:, 0]], at[pairs[:, 1]]] = strength
+    return logits
+
+
+def test_neighbour_pairs_are_the_twelve_seams_of_the_grid():
+    assert len(J.RIGHT_OF) == len(J.BELOW) == 6
+    assert all(b == a + 1 and a % 3 != 2 for a, b in J.RIGHT_OF)
+    assert all(b == a + 3 for a, b in J.BELOW)
+
+
+def test_placement_marginals_recover_a_known_shuffle_and_are_doubly_stochastic():
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        perm = J.uniform_permutations(rng, 1)[0]
+        logits = neighbour_logits_of(perm) + rng.normal(0, 1.0, (2, 9, 9))
+        m = J.placement_marginals(logits)
+        np.testing.assert_allclose(m.sum(0), 1.0, atol=1e-9)
+        np.testing.assert_allclose(m.sum(1), 1.0, atol=1e-9)
+        sol = J.assign_marginals(m)
+        assert np.array_equal(sol.permutation, perm)
+        np.testing.assert_allclose(sol.confidence, m[J.IDENTITY, perm])
+
+
+def test_the_cell_head_decides_where_seams_say_nothing():
+    perm = np.array([3, 7, 0, 8, 1, 5, 2, 6, 4])
+    cell_logp = np.log(np.full((9, 9), 0.01))
+    cell_logp[J.IDENTITY, perm] = np.log(0.92)
+    flat = np.zeros((2, 9, 9))
+    assert np.array_equal(J.assign_marginals(J.placement_marginals(flat, cell_logp)).permutation, perm)
+    # Without the cell head every placement scores the same: confidence is spread evenly.
+    np.testing.assert_allclose(J.placement_marginals(flat), 1 / 9)
+    # Seams outweigh a weakly weighted, misleading cell head.
+    wrong = np.log(np.full((9, 9), 0.01))
+    wrong[J.IDENTITY, np.roll(perm, 1)] = np.log(0.92)
+    m = J.placement_marginals(neighbour_logits_of(perm), wrong, cell_weight=0.5)
+    assert np.array_equal(J.assign_marginals(m).permutation, perm)
+
+
+def test_flip_averaging_maps_the_mirrored_seams_back():
+    perm = J.uniform_permutations(np.random.default_rng(4), 1)[0]
+    # The mirrored photo's tiles, in the same input positions: what was right of is now left of.
+    mirrored = J.MIRROR[perm]
+    flipped = neighbour_logits_of(mirrored)
+    averaged = J.flip_averaged_neighbours(np.zeros((2, 9, 9)), flipped)
+    np.testing.assert_allclose(averaged, neighbour_logits_of(perm) / 2)
+    assert np.array_equal(J.assign_marginals(J.placement_marginals(averaged)).permutation, perm)
+
+
+def seam_runner(perm: np.ndarray):
+    """Outputs of a network whose neighbour head is right and whose cell head knows nothing."""
+    def run(x: np.ndarray) -> list[np.ndarray]:
+        return [np.zeros((1, 100)), np.zeros((1, 9, 9)), neighbour_logits_of(perm)[None]]
+    return run
+
+
+def test_neighbours_method_solves_through_solve_tiles_and_needs_the_third_output():
+    perm = np.array([8, 6, 7, 5, 3, 0, 1, 2, 4])
+    tiles = np.zeros((9, 3, 4, 4), np.float32)
+    sol = J.solve_tiles(tiles, seam_runner(perm), J.permutation_set(), "neighbours")
+    assert np.array_equal(sol.permutation, perm) and sol.rounds == 1 and np.all(sol.confidence > 0.9)
+    with pytest.raises(ValueError, match="no neighbour head"):
+        J.solve_tiles(tiles, lambda x: [np.zeros((1, 100)), np.zeros((1, 9, 9))], J.permutation_set(), "neighbours")

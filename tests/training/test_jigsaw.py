@@ -282,3 +282,122 @@ def test_served_solver_settings_reach_the_serving_spec(run_dir, tmp_path):
     assert model.card["tile_ratio"] == pytest.approx(16 / 19)  # training's ratio stays on record
     bad = ["--run", str(run_dir), "--out-dir", str(tmp_path / "bad"), "--serve-tile-ratio", "1.5"]
     assert export_jigsaw.run(parse(export_jigsaw.add_arguments, bad)) == 1
+
+
+# --- neighbour head -------------------------------------------------------------------------------
+
+
+def test_whole_cells_are_the_adjacent_cells_of_one_crop_or_its_mirror():
+    from training.jigsaw import whole_cells
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (6, 57, 57, 3), dtype=np.uint8)
+    cfg = JigsawConfig(**{**TINY, "image_size": 57, "neighbour_strip": 4, "augment": False})
+    cells = whole_cells(images, np.arange(6), rng, cfg)
+    assert cells.shape == (6, 9, 3, 16, 16)
+
+    def as_cells(img: np.ndarray, y: int, x: int) -> np.ndarray:
+        """The 9 whole 16 px cells of the 48 px window at (y, x), normalised."""
+        return J.normalise_tiles(np.stack([img[y + 16 * (c // 3):y + 16 * (c // 3 + 1),
+                                               x + 16 * (c % 3):x + 16 * (c % 3 + 1)] for c in range(9)]))
+
+    mirrored = 0
+    for img, got in zip(images, cells, strict=True):
+        found = [flip for flip in (False, True) for y in range(10) for x in range(10)
+                 if np.allclose(got, as_cells(img[:, ::-1] if flip else img, y, x), atol=1e-4)]
+        assert len(found) == 1  # one window, cut into adjacent cells with no gaps
+        mirrored += int(found[0])
+    assert 0 < mirrored < 6
+
+
+def test_neighbour_pairs_label_exactly_the_seams_of_the_grid():
+    from training.jigsaw import neighbour_pairs
+
+    k, a, b, below, y = neighbour_pairs(np.random.default_rng(0), 5, negatives=10)
+    assert len(k) == 5 * 2 * (6 + 10) and set(k.tolist()) == set(range(5))
+    seams = {(False, int(p), int(q)) for p, q in J.RIGHT_OF} | {(True, int(p), int(q)) for p, q in J.BELOW}
+    for d, p, q, label in zip(below, a, b, y, strict=True):
+        assert p != q and (bool(label) == ((bool(d), int(p), int(q)) in seams))
+    assert y.sum() == 5 * 12
+
+
+def test_neighbour_head_scores_every_ordered_pair_as_its_pair_logits():
+    from training.jigsaw_net import NeighbourHead
+
+    torch.manual_seed(0)
+    head = NeighbourHead(strip=3, width=8).eval()
+    tiles = torch.randn(2, 9, 3, 12, 12)
+    with torch.no_grad():
+        all_pairs = head(tiles)
+        i, j = torch.tensor([0, 4, 8, 2]), torch.tensor([1, 3, 0, 5])
+        for d in (False, True):
+            one = head.pair_logits(tiles[1, i], tiles[1, j], torch.full((4,), d))
+            torch.testing.assert_close(all_pairs[1, int(d), i, j], one)
+    assert all_pairs.shape == (2, 2, 9, 9)
+
+
+def test_neighbour_config_is_checked():
+    with pytest.raises(TrainingConfigError):
+        JigsawConfig(**TINY, neighbours_only=True)
+    with pytest.raises(TrainingConfigError):
+        JigsawConfig(**TINY, neighbour_strip=9)  # more than half a 16 px tile
+
+
+@pytest.fixture(scope="module")
+def neighbour_export(env, exported) -> Path:
+    """The tiny export continued with a fresh neighbour head trained alone for 4 steps, exported again."""
+    run = env / "neighbours"
+    args = [*TRAIN_ARGS, "--steps", "4", "--neighbour-strip", "4", "--neighbour-width", "8", "--neighbours-only",
+            "--init-from", str(exported / "jigsaw.onnx"), "--out", str(run)]
+    assert train_jigsaw.run(parse(train_jigsaw.add_arguments, args)) == 0
+    out = env / "models-neighbours"
+    args = ["--run", str(run), "--out-dir", str(out), "--serve-tile-ratio", "1.0", "--serve-cell-weight", "0.5"]
+    assert export_jigsaw.run(parse(export_jigsaw.add_arguments, args)) == 0
+    return out
+
+
+def test_a_neighbour_head_run_leaves_the_pretext_heads_as_exported(exported, neighbour_export):
+    import onnxruntime as ort
+
+    old = ort.InferenceSession(str(exported / "jigsaw.onnx"), providers=["CPUExecutionProvider"])
+    new = ort.InferenceSession(str(neighbour_export / "jigsaw.onnx"), providers=["CPUExecutionProvider"])
+    assert [o.name for o in new.get_outputs()] == ["perm_logits", "cell_logits", "neighbour_logits"]
+    x = np.random.default_rng(2).standard_normal((3, 9, 3, 16, 16)).astype(np.float32)
+    before, after = old.run(None, {"tiles": x}), new.run(None, {"tiles": x})
+    np.testing.assert_allclose(after[0], before[0], atol=1e-5)
+    np.testing.assert_allclose(after[1], before[1], atol=1e-5)
+    assert after[2].shape == (3, 2, 9, 9) and np.isfinite(after[2]).all()
+    card = json.loads((neighbour_export / "jigsaw.json").read_text())
+    assert card["solver"]["default_method"] == "neighbours" and card["solver"]["cell_weight"] == 0.5
+    assert "neighbour_logits" in card["outputs"] and card["parity_max_abs_diff"] < 1e-3
+    assert card["training"]["initialised_from"]["onnx"] == str(exported / "jigsaw.onnx")
+    # Only the neighbour head trains, so validation measures only it.
+    assert set(card["metrics"]["validation"]) == {"step", "val_neighbour_solved_acc"}
+
+
+def test_neighbours_method_is_served_solved_and_evaluated(neighbour_export, env, datasets_dir, tmp_path, capsys,
+                                                          monkeypatch):
+    from models.jigsaw_model import JigsawModel
+
+    model = JigsawModel(root=neighbour_export, device="cpu")
+    assert model.has_neighbours and model.spec.default_method == "neighbours" and model.spec.cell_weight == 0.5
+    photo = sorted((datasets_dir / "photos" / "kodak").glob("*.jpg"))[1]
+    shuffled = tmp_path / "s.png"
+    assert jigsaw_cli.run_shuffle(parse(jigsaw_cli.add_shuffle_arguments, [str(photo), "-o", str(shuffled)])) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("PRETEXT_MODELS_DIR", str(neighbour_export))
+    get_settings.cache_clear()
+    assert jigsaw_cli.run_solve(parse(jigsaw_cli.add_solve_arguments, [str(shuffled), "--json"])) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert sorted(rec["permutation"]) == list(range(9)) and len(rec["confidence"]) == 9
+    out = env / "eval-neighbours"
+    args = ["--out", str(out), "--val-images", "4", "--photos-limit", "2", "--limit", "16",
+            "--neighbour-val-images", "3"]
+    assert evaluate_jigsaw.run(parse(evaluate_jigsaw.add_arguments, args)) == 0
+    get_settings.cache_clear()
+    report = json.loads((out / "report.json").read_text())
+    assert {"neighbours", "neighbours + flip"} <= set(report["photos"]["methods"])
+    labels = report["imagenette_val_neighbours"]
+    assert len(labels) == 2 * 2 * len(evaluate_jigsaw.CELL_WEIGHTS) and report["neighbour_val_images"] == 3
+    assert all(0 <= v <= 1 for v in labels.values())
+    assert "## Neighbours method" in (out / "report.md").read_text()

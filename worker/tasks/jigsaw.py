@@ -38,6 +38,8 @@ def jigsaw_job(job: Job, store: JobStore) -> tuple[dict[str, Any], dict[str, byt
     puzzle = image if shuffle is None else shuffle_image(image, shuffle)
     model = sessions.jigsaw()
     method = method or model.spec.default_method
+    if method == "neighbours" and not model.has_neighbours:
+        raise BadParameterError("the served jigsaw model has no neighbour head; use method cell or perm")
     solution = model.solve(puzzle, method)
     height, width = puzzle.shape[:2]
     result: dict[str, Any] = {

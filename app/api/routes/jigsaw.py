@@ -24,8 +24,9 @@ RANDOM_SEEDS = 2**32  # a server-chosen seed stays exact in JavaScript numbers
 
 SEED_DOC = "seed of the uniformly random permutation the server shuffles with (default: a random one)"
 SHUFFLED_DOC = "true: the upload already is a shuffled 3x3 grid, solve it as it is"
-METHOD_DOC = "cell: the per-tile cell head; perm: the marginalised permutation head (default: the card's)"
-Method = Literal["perm", "cell"]
+METHOD_DOC = ("neighbours: the seams between tiles plus the cell head, over every placement; cell: the per-tile "
+              "cell head; perm: the marginalised permutation head (default: the card's)")
+Method = Literal["perm", "cell", "neighbours"]
 
 
 @router.post("/jigsaw", status_code=202, responses={200: {"description": "finished within ?wait"}})
