@@ -5,6 +5,7 @@ Evaluates the exported ONNX model through the serving code, with the anti-shortc
 """
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from models.errors import ImageError, PretextError
 from models.imageio import load_image
@@ -50,6 +52,7 @@ NEIGHBOUR_SOLVERS = (
     ("neighbours + flip", "neighbours", 1, True),
 )
 CELL_WEIGHTS = (0.0, 0.5, 1.0, 2.0)  # the neighbours method's cell-head weights tried on imagenette-val
+JPEG_QUALITY = 75  # imagenette's own quality: shuffled photos saved as ordinary JPEGs
 # (label, tile ratio or None for training's, per-tile normalisation, flip, cell fit or None for the
 # served one): the cell head's tiles as in training, then with each test-time anti-shortcut measure
 # switched off.
@@ -197,6 +200,30 @@ def neighbour_val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, fl
     return {label: float(np.mean(v)) for label, v in hits.items()}
 
 
+def jpeg_round_trip(rgb8: np.ndarray, quality: int) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb8).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+def served_jpeg_solving(model: JigsawModel, n: int, seed: int, quality: int = JPEG_QUALITY) -> dict[str, float]:
+    """Tile accuracy of the served solver on n shuffled imagenette-val photos, as PNG and as JPEG.
+
+    A shuffled photo saved as JPEG gets block artefacts and smeared colour at the seams the
+    neighbour head reads; this measures what that costs, on the same shuffles.
+    """
+    rng = np.random.default_rng(seed + 3)
+    split = ZipSplit("imagenette-val")
+    n = min(n, len(split))
+    perms = uniform_permutations(rng, n)
+    hits: dict[str, list[float]] = {"lossless": [], f"JPEG quality {quality}": []}
+    for i in range(n):
+        shuffled = shuffle_image(split.rgb(i), perms[i])
+        for label, puzzle in zip(hits, (shuffled, jpeg_round_trip(shuffled, quality)), strict=True):
+            hits[label].append(float((model.solve(puzzle).permutation == perms[i]).mean()))
+    return {f"served ({model.spec.default_method}), {label}": float(np.mean(v)) for label, v in hits.items()}
+
+
 def photo_solving(model: JigsawModel, paths: list[Path], seed: int, rounds: int) -> dict[str, Any]:
     """Tile-position accuracy and exact-solve rate on uniformly shuffled photos, per solver."""
     rng = np.random.default_rng(seed)
@@ -261,6 +288,16 @@ def markdown(report: dict[str, Any]) -> str:
         *(f"| {label} | {acc:.3f} |" for label, acc in report.get("imagenette_val_uniform", {}).items()),
         "",
     ]
+    if report.get("imagenette_val_jpeg"):
+        lines += [
+            f"## Served solver on shuffled imagenette-val photos saved losslessly and as JPEG "
+            f"({report['neighbour_val_images']} photos)",
+            "",
+            "| solver, shuffled photo | tile accuracy |",
+            "|---|---|",
+            *(f"| {label} | {acc:.3f} |" for label, acc in report["imagenette_val_jpeg"].items()),
+            "",
+        ]
     if report.get("imagenette_val_neighbours"):
         lines += [
             "## Neighbours method on uniformly random shuffles of imagenette-val photos "
@@ -329,6 +366,7 @@ def evaluate(
         "imagenette_val_uniform": val_solving(model, val_images, seed),
         "imagenette_val_neighbours": neighbour_val_solving(model, n_neighbour, seed) if model.has_neighbours else {},
         "neighbour_val_images": n_neighbour,
+        "imagenette_val_jpeg": served_jpeg_solving(model, n_neighbour, seed),
         "photos": photo_solving(model, paths, seed, rounds),
         "shortcut_variants": shortcut_variants(model, paths, seed),
         "settings": {"seed": seed, "rounds": rounds, "augment": False, "tiles": "centred"},

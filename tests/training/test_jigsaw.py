@@ -401,3 +401,5 @@ def test_neighbours_method_is_served_solved_and_evaluated(neighbour_export, env,
     assert len(labels) == 2 * 2 * len(evaluate_jigsaw.CELL_WEIGHTS) and report["neighbour_val_images"] == 3
     assert all(0 <= v <= 1 for v in labels.values())
     assert "## Neighbours method" in (out / "report.md").read_text()
+    assert list(report["imagenette_val_jpeg"]) == ["served (neighbours), lossless",
+                                                   "served (neighbours), JPEG quality 75"]
