@@ -331,7 +331,7 @@ BELOW = np.array([(3 * r + c, 3 * (r + 1) + c) for r in range(GRID - 1) for c in
 
 
 @lru_cache(maxsize=1)
-def _placement_index() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def placement_index() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat gather indices over all 9! placements (placement[k, c] = tile put in cell c).
 
     Returns (right (9!, 6), below (9!, 6), cell (9!, 9)) int32 indices into a raveled (9, 9)
@@ -354,7 +354,7 @@ def placement_marginals(pair_logits: np.ndarray, cell_logp: np.ndarray | None = 
     is marginalised per tile and cell; exhaustive search is cheap at 3x3 and never gets stuck.
     """
     pair = np.asarray(pair_logits, dtype=np.float64).reshape(2, N_TILES * N_TILES)
-    right, below, cell = _placement_index()
+    right, below, cell = placement_index()
     scores = pair[0][right].sum(1) + pair[1][below].sum(1)  # (9!,)
     if cell_logp is not None and cell_weight:
         scores += cell_weight * np.asarray(cell_logp, dtype=np.float64).ravel()[cell].sum(1)

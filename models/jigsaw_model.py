@@ -16,6 +16,7 @@ from models.jigsaw import (
     check_cell_fit,
     image_tiles,
     normalise_tiles,
+    placement_index,
     solve_tiles,
 )
 from models.runtime import Device, load_session
@@ -71,6 +72,8 @@ class JigsawModel:
         self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
         names = {o.name for o in self.session.get_outputs()}
         self.outputs = [*OUTPUT_NAMES, *([NEIGHBOUR_OUTPUT] if NEIGHBOUR_OUTPUT in names else [])]
+        if self.has_neighbours:
+            placement_index()  # built once per process (~0.5 s, 30 MB) at load, not on the first request
 
     @property
     def has_neighbours(self) -> bool:

@@ -51,29 +51,35 @@ class Tally:
         }
 
 
-def score(model: RotationModel, photos: Iterable[np.ndarray], seed: int) -> dict[str, Any]:
-    """Each photo turned once by a random multiple of 90 degrees, and turned all four ways."""
+def score(model: RotationModel, photos: Iterable[tuple[str, np.ndarray]], seed: int) -> dict[str, Any]:
+    """Each (folder, photo) turned once by a random multiple of 90 degrees, and turned all four ways;
+    the random turn's accuracy also per folder."""
     rng = np.random.default_rng(seed)
     once, every = Tally(), Tally()
-    for rgb8 in photos:
+    folders: dict[str, Tally] = {}
+    for folder, rgb8 in photos:
         upright, _ = model.views(rgb8)
-        once.add(upright, ANGLES[int(rng.integers(4))])
-        for angle in ANGLES:
-            every.add(upright, angle)
-    return {"random_turn": once.summary(), "all_four_turns": every.summary()}
+        angle = ANGLES[int(rng.integers(4))]
+        once.add(upright, angle)
+        folders.setdefault(folder, Tally()).add(upright, angle)
+        for a in ANGLES:
+            every.add(upright, a)
+    by_folder = {name: {k: t.summary()[k] for k in ("images", "accuracy")} for name, t in sorted(folders.items())}
+    return {"random_turn": once.summary(), "all_four_turns": every.summary(), "by_folder": by_folder}
 
 
-def val_photos(n: int | None, every: int = 1) -> Iterable[np.ndarray]:
+def val_photos(n: int | None, every: int = 1) -> Iterable[tuple[str, np.ndarray]]:
     """The first n photos of imagenette-val, or every k-th (the split is sorted by class)."""
     split = ZipSplit("imagenette-val")
     for i in range(0, len(split), every)[:n]:
-        yield split.rgb(i)
+        yield "imagenette-val", split.rgb(i)
 
 
-def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[np.ndarray]:
+def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[tuple[str, np.ndarray]]:
+    """(the photo's folder, the photo) for each readable path."""
     for path in paths:
         try:
-            yield load_image(path)
+            yield path.parent.name, load_image(path)
         except ImageError as exc:
             skipped.append(f"{path.name}: {exc}")
 
@@ -110,6 +116,10 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {name} | {label} | {s['images']} | {s['accuracy']:.3f} | "
                          f"{s['single_view_accuracy']:.3f} | {by} |")
     lines += ["", "Chance is 0.25. Columns 0-270: accuracy per true angle (counter-clockwise).", ""]
+    folders = report["photos"].get("by_folder", {})
+    if len(folders) > 1:
+        lines += ["Photos, one random turn, per folder:", "", "| folder | images | accuracy |", "|---|---|---|",
+                  *(f"| {name} | {f['images']} | {f['accuracy']:.3f} |" for name, f in folders.items()), ""]
     if report["skipped"]:
         lines += ["Skipped: " + "; ".join(report["skipped"]), ""]
     lines += [f"Command: `{report['command']}`", ""]

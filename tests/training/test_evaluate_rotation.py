@@ -28,6 +28,11 @@ def test_every_photo_is_scored_once_and_in_all_four_turns(report):
         # With equal counts per angle, overall accuracy is the mean of the per-angle ones.
         assert every["accuracy"] == pytest.approx(sum(every["by_angle"].values()) / 4)
         assert 0.0 <= once["single_view_accuracy"] <= 1.0
+        # The per-folder split of the random turn adds back up to it.
+        folders = data[name]["by_folder"].values()
+        assert sum(f["images"] for f in folders) == n
+        assert sum(f["images"] * f["accuracy"] for f in folders) == pytest.approx(n * once["accuracy"])
+    assert set(data["imagenette_val"]["by_folder"]) == {"imagenette-val"}
     assert data["model_version"].startswith("rotation-tiny") and "| photos | all four | 12 |" in md
 
 
@@ -38,8 +43,8 @@ def test_val_every_takes_every_kth_photo_across_the_split(datasets_dir):
     split = ZipSplit("imagenette-val")
     picked = list(val_photos(3, every=2))
     assert len(picked) == 3
-    for got, i in zip(picked, (0, 2, 4), strict=True):
-        assert np.array_equal(got, split.rgb(i))
+    for (folder, got), i in zip(picked, (0, 2, 4), strict=True):
+        assert folder == "imagenette-val" and np.array_equal(got, split.rgb(i))
     p = argparse.ArgumentParser()
     add_arguments(p)
     with pytest.raises(SystemExit):
