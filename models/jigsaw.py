@@ -393,8 +393,14 @@ def flip_averaged_cell_logits(tiles: np.ndarray, cell_logits: np.ndarray, run: R
     Training flipped photos at random, so the mirrored puzzle is as familiar to the network as
     the original; its tile i from cell c sits in cell MIRROR[c] of the mirrored photo.
     """
-    flipped = log_softmax(np.asarray(run(flip_tiles(tiles)[None])[1][0]).reshape(N_TILES, N_TILES), axis=1)
+    return mirror_averaged_cell_logp(cell_logits, run(flip_tiles(tiles)[None])[1][0])
+
+
+def mirror_averaged_cell_logp(cell_logits: np.ndarray, mirrored_logits: np.ndarray) -> np.ndarray:
+    """Cell logits (9, 9) of a puzzle and of its mirror -> averaged (9, 9) log-probabilities, in
+    the puzzle's cells (the mirror's tile i from cell c sits in cell MIRROR[c])."""
     own = log_softmax(np.asarray(cell_logits).reshape(N_TILES, N_TILES), axis=1)
+    flipped = log_softmax(np.asarray(mirrored_logits).reshape(N_TILES, N_TILES), axis=1)
     return (own + flipped[:, MIRROR]) / 2
 
 
@@ -423,8 +429,7 @@ def solve_neighbours(tiles: np.ndarray, run: Runner, flip: bool = False, cell_we
     neighbours = np.asarray(outputs[2][0])
     if flip:
         mirrored = run(flip_tiles(x)[None])
-        flipped_cell = log_softmax(np.asarray(mirrored[1][0]).reshape(N_TILES, N_TILES), axis=1)
-        cell = (cell + flipped_cell[:, MIRROR]) / 2
+        cell = mirror_averaged_cell_logp(outputs[1][0], mirrored[1][0])
         neighbours = flip_averaged_neighbours(neighbours, np.asarray(mirrored[2][0]))
     return assign_marginals(placement_marginals(neighbours, cell, cell_weight))
 

@@ -21,12 +21,12 @@ from models.imageio import load_image
 from models.jigsaw import (
     CELL_FITS,
     DEFAULT_CELL_FIT,
-    MIRROR,
     N_TILES,
     assign_marginals,
     flip_averaged_neighbours,
     flip_tiles,
     image_tiles,
+    mirror_averaged_cell_logp,
     normalise_tiles,
     placement_marginals,
     shuffle_image,
@@ -190,7 +190,7 @@ def neighbour_val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, fl
             tiles = model.tiles(shuffle_image(photo, perms[i]))
             own, mirrored = model.run(tiles[None]), model.run(flip_tiles(tiles)[None])
             cell = log_softmax(np.asarray(own[1][0]), axis=1)
-            flipped_cell = (cell + log_softmax(np.asarray(mirrored[1][0]), axis=1)[:, MIRROR]) / 2
+            flipped_cell = mirror_averaged_cell_logp(own[1][0], mirrored[1][0])
             flipped = flip_averaged_neighbours(own[2][0], mirrored[2][0])
             for flip, (c, nb) in ((False, (cell, own[2][0])), (True, (flipped_cell, flipped))):
                 for w in CELL_WEIGHTS:

@@ -204,8 +204,13 @@ def whole_cells(
     if cfg.augment:
         gray = rng.random(n) < cfg.gray_prob
         x[gray] = (x[gray] @ LUMA)[..., None]
-    cells = x.reshape(n, GRID, t, GRID, t, 3).transpose(0, 1, 3, 2, 4, 5).reshape(n, N_TILES, t, t, 3)
-    return normalise_tiles(cells)
+    return normalise_tiles(grid_of_cells(x, t))
+
+
+def grid_of_cells(crops: np.ndarray, t: int) -> np.ndarray:
+    """(N, 3t, 3t, 3) crops -> (N, 9, t, t, 3): their whole cells, row-major, no gaps."""
+    n = len(crops)
+    return crops.reshape(n, GRID, t, GRID, t, 3).transpose(0, 1, 3, 2, 4, 5).reshape(n, N_TILES, t, t, 3)
 
 
 def neighbour_pairs(rng: np.random.Generator, n: int, negatives: int) -> tuple[np.ndarray, ...]:
@@ -255,7 +260,7 @@ class JigsawTask:
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
         """(tiles (B, 9, 3, t, t), permutation class (B,) or -1, tile cells (B, 9), is_uniform (B,)),
-        then with a neighour head (whole cells (B', 9, 3, t, t), pair rows of ``neighbour_pairs``);
+        then with a neighbour head (whole cells (B', 9, 3, t, t), pair rows of ``neighbour_pairs``);
         with ``neighbours_only`` just the latter."""
         if not self.cfg.neighbour_strip:
             return self.pretext_batch(rng, size)
@@ -293,7 +298,7 @@ class JigsawTask:
     def pretext_loss(self, model: nn.Module, batch: tuple[Any, ...]) -> tuple[torch.Tensor, dict]:
         tiles, classes, cells, uniform = batch
         device = next(model.parameters()).device
-        perm_logits, cell_logits = model(tiles.to(device))[:2]
+        perm_logits, cell_logits = model.pretext(tiles.to(device))
         classes, cells, uniform = classes.to(device), cells.to(device), uniform.to(device)
         total = perm_logits.sum() * 0.0  # keeps a graph even if a head has no items
         extra: dict[str, float] = {}
@@ -337,8 +342,7 @@ class JigsawTask:
         size, crop = self.val_images.shape[1], GRID * self.cfg.tile
         off = (size - crop) // 2
         x = self.val_images[:n, off : off + crop, off : off + crop].astype(np.float32) / 255.0
-        t = self.cfg.tile
-        cells = x.reshape(n, GRID, t, GRID, t, 3).transpose(0, 1, 3, 2, 4, 5).reshape(n, N_TILES, t, t, 3)
+        cells = grid_of_cells(x, self.cfg.tile)
         shuffled = normalise_tiles(np.take_along_axis(cells, perms[:, :, None, None, None], axis=1))
         device = next(model.parameters()).device
         hits = []
