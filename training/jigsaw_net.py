@@ -97,17 +97,16 @@ class NeighbourHead(nn.Module):
         )
         self.out = nn.Sequential(nn.Linear(2 * w, w), nn.ReLU(inplace=True), nn.Linear(w, 2))
 
-    def seams(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
-        """Tiles (N, 3, t, t) side by side -> (N, 2) logits [right-of in rows, below in transposed]."""
-        s = self.strip
-        x = torch.cat([left[..., -s:], right[..., :s]], dim=-1)  # (N, 3, t, 2s)
-        return self.out(self.body(x).mean(dim=(2, 3)))
+    def seam_logits(self, seams: torch.Tensor) -> torch.Tensor:
+        """Seams (N, 3, t, 2 * strip) -> (N, 2) logits [right-of for row seams, below for transposed]."""
+        return self.out(self.body(seams).mean(dim=(2, 3)))
 
     def pair_logits(self, a: torch.Tensor, b: torch.Tensor, below: torch.Tensor) -> torch.Tensor:
         """Pairs of tiles (N, 3, t, t) and a direction per pair (N,) bool -> (N,) logits (training)."""
         at = torch.where(below[:, None, None, None], a.transpose(-1, -2), a)
         bt = torch.where(below[:, None, None, None], b.transpose(-1, -2), b)
-        logits = self.seams(at, bt)
+        s = self.strip
+        logits = self.seam_logits(torch.cat([at[..., -s:], bt[..., :s]], dim=-1))
         return torch.where(below, logits[:, 1], logits[:, 0])
 
     def forward(self, tiles: torch.Tensor) -> torch.Tensor:
@@ -118,7 +117,7 @@ class NeighbourHead(nn.Module):
             lefts = x[..., :s].unsqueeze(1).expand(-1, N_TILES, -1, -1, -1, -1)  # (B, 9, 9, 3, t, s): tile j
             seams.append(torch.cat([rights, lefts], dim=-1).reshape(-1, 3, t, 2 * s))
         # One pass of the body over both directions' seams, so the exported graph holds each layer once.
-        logits = self.out(self.body(torch.cat(seams)).mean(dim=(2, 3))).reshape(2, -1, N_TILES, N_TILES, 2)
+        logits = self.seam_logits(torch.cat(seams)).reshape(2, -1, N_TILES, N_TILES, 2)
         return torch.stack([logits[0, ..., 0], logits[1, ..., 1]], dim=1)  # (B, 2, 9, 9)
 
 
