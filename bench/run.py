@@ -227,8 +227,9 @@ def task_latency(report: Report, models_dir: Path, threads: int) -> None:
         ["side px", "jigsaw `JigsawModel.solve`", "rotation `RotationModel.predict`"], rows,
         note=(f"The models/ pipelines on a square photo of that side: jigsaw cuts the 3x3 tiles "
               f"({jigsaw.spec.tile} px) and solves with the card's default method "
-              f"('{jigsaw.spec.default_method}'); rotation runs the four turns of the photo at "
-              f"{rotation.short_side} px short side plus attention maps. onnxruntime on "
+              f"('{jigsaw.spec.default_method}'); rotation runs the four turns of the photo"
+              f"{' and of its mirror image' if rotation.mirror_views else ''} at "
+              f"{' and '.join(map(str, rotation.short_sides))} px short side plus attention maps. onnxruntime on "
               f"{jigsaw.session.get_providers()[0]}, {threads} threads."),
     )
 
