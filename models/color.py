@@ -79,6 +79,36 @@ def lab_to_rgb8(lab: np.ndarray) -> np.ndarray:
     return np.round(lab_to_rgb(lab) * 255.0).astype(np.uint8)
 
 
+GAMUT_TOLERANCE = 0.5 / 255.0  # what rounding to 8 bits absorbs anyway
+GAMUT_STEPS = 10  # bisection steps: chroma to within 1/1024 of the largest that fits
+
+
+def _in_gamut(rgb: np.ndarray) -> np.ndarray:
+    return ((rgb >= -GAMUT_TOLERANCE) & (rgb <= 1.0 + GAMUT_TOLERANCE)).all(axis=-1)
+
+
+def lab_to_rgb8_keep_lightness(lab: np.ndarray) -> np.ndarray:
+    """Lab (..., 3) -> uint8 sRGB (..., 3); colours outside sRGB lose chroma, not lightness.
+
+    Clipping each channel of an out-of-gamut colour changes its L (a tinted white at L = 100 comes
+    out darker and still tinted). Scaling its ab toward the gray of the same L, which is always
+    in gamut, to the largest factor that fits keeps L and hue.
+    """
+    lab = np.asarray(lab, dtype=np.float32)
+    rgb = lab_to_rgb(lab, clip=False)
+    outside = ~_in_gamut(rgb)
+    if outside.any():
+        far = lab[outside]  # (N, 3)
+        lo = np.zeros(len(far), np.float32)  # largest chroma factor known to fit
+        hi = np.ones(len(far), np.float32)  # smallest known not to
+        for _ in range(GAMUT_STEPS):
+            mid = (lo + hi) / 2
+            fits = _in_gamut(lab_to_rgb(np.concatenate([far[:, :1], far[:, 1:] * mid[:, None]], 1), clip=False))
+            lo, hi = np.where(fits, mid, lo), np.where(fits, hi, mid)
+        rgb[outside] = lab_to_rgb(np.concatenate([far[:, :1], far[:, 1:] * lo[:, None]], 1), clip=False)
+    return np.round(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
 def lightness(rgb8: np.ndarray) -> np.ndarray:
     """uint8 sRGB (..., 3) or gray (...) -> L channel (...) in [0, 100], float32."""
     arr = np.asarray(rgb8)

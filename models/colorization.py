@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from models.color import lab_to_rgb8, lightness, rgb8_to_lab
+from models.color import lab_to_rgb8, lab_to_rgb8_keep_lightness, lightness, rgb8_to_lab
 from models.encoding import annealed_mean, check_temperature
 from models.numerics import log_softmax
 from models.resample import bilinear, bilinear_rows
@@ -64,7 +64,7 @@ def recolour(rgb8: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
         lab = np.empty((y1 - y0, W, 3), dtype=np.float32)
         lab[..., 0] = lightness(rgb8[y0:y1])
         lab[..., 1:] = bilinear_rows(ab_small, H, W, y0, y1)
-        out[y0:y1] = lab_to_rgb8(lab)
+        out[y0:y1] = lab_to_rgb8_keep_lightness(lab)
     return out
 
 

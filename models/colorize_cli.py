@@ -7,6 +7,7 @@ from pathlib import Path
 from models.colorizer import Colorizer
 from models.errors import PretextError
 from models.imageio import encode_png, load_image
+from models.output_files import OutputNames, output_folder, write_file
 from models.settings import get_settings
 
 
@@ -26,20 +27,20 @@ def run(args: argparse.Namespace) -> int:
             from models.encoding import check_temperature
 
             check_temperature(args.temperature)
+        output_folder(args.out)
     except PretextError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+    names = OutputNames(args.files)
     failures = 0
     for path in args.files:
         try:
             rgb = load_image(path, max_pixels=settings.max_image_pixels)
             result = colorizer.colorize(rgb, args.temperature)
+            target = write_file(names.next(path, args.out), encode_png(result.rgb8))
         except (PretextError, OSError) as exc:
             failures += 1
             print(f"error: {path}: {exc}", file=sys.stderr)
             continue
-        target = args.out / f"{path.stem}.png"
-        target.write_bytes(encode_png(result.rgb8))
-        print(target)
+        print(target, flush=True)
     return 1 if failures else 0

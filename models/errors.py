@@ -35,3 +35,7 @@ class ModelNotAvailableError(PretextError):
 
 class DatasetNotFoundError(PretextError):
     """A dataset split is not where the settings say it is."""
+
+
+class OutputError(PretextError):
+    """A result cannot be written where the user asked."""

@@ -1,6 +1,7 @@
 """Safe decoding of user images: format whitelist, pixel limit, EXIF orientation, mode handling."""
 
 import io
+import stat
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,11 @@ from models.errors import (
 )
 
 ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"})
-ALLOWED_MODES = frozenset({"L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "I;16", "I;16B", "I"})
+ALLOWED_MODES = frozenset({"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "I;16", "I;16B", "I"})
 DEFAULT_MAX_PIXELS = 64_000_000
+# No accepted image needs more than 8 bytes a pixel even uncompressed; the rest is room for metadata.
+MAX_BYTES_PER_PIXEL = 8
+METADATA_ALLOWANCE_BYTES = 64 * 1024 * 1024
 
 
 def _check_size(im: Image.Image, max_pixels: int) -> None:
@@ -95,8 +99,20 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
 
 
 def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read and decode an image file; see ``decode_image``."""
-    return decode_image(Path(path).read_bytes(), max_pixels=max_pixels)
+    """Read and decode an image file; see ``decode_image``.
+
+    A folder, a pipe or a device is refused before reading (a pipe would block), and so is a file
+    too big to hold an image within the pixel limit; a missing file raises ``OSError``.
+    """
+    path = Path(path)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAnImageError(f"{path} is not a regular file")
+    limit = max_pixels * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
+    if info.st_size > limit:
+        raise ImageTooLargeError(f"the file is {info.st_size} bytes, more than any image within "
+                                 f"{max_pixels} pixels needs ({limit})")
+    return decode_image(path.read_bytes(), max_pixels=max_pixels)
 
 
 def encode_png(rgb8: np.ndarray, compress_level: int = 1) -> bytes:

@@ -25,14 +25,15 @@ from models.jigsaw import (
     uniform_permutations,
     unshuffle_image,
 )
+from models.output_files import OutputNames
 from models.settings import get_settings
 
 NEXT_TO_INPUT = Path("\0next-to-input")  # ``--unshuffle`` given without a folder
 
 
-def solved_path(path: Path, folder: Path) -> Path:
-    """Where ``solve --unshuffle`` writes the solved copy of ``path``."""
-    return (path.parent if folder == NEXT_TO_INPUT else folder) / f"{path.stem}-solved.png"
+def solved_path(path: Path, folder: Path, names: OutputNames) -> Path:
+    """Where ``solve --unshuffle`` writes the solved copy of ``path``: <stem>-solved.png, unique in the run."""
+    return names.next(path, path.parent if folder == NEXT_TO_INPUT else folder)
 
 
 def add_solve_arguments(p: argparse.ArgumentParser) -> None:
@@ -100,13 +101,14 @@ def run_solve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     max_pixels = settings.max_image_pixels
+    names = OutputNames(args.files, suffix="-solved.png")
     failed = 0
     for path in args.files:
         try:
             rgb8 = load_image(path, max_pixels=max_pixels)
             sol = model.solve(rgb8, args.method, args.rounds)
             if args.unshuffle is not None:
-                save_image(unshuffle_image(rgb8, sol.permutation), solved_path(path, args.unshuffle))
+                save_image(unshuffle_image(rgb8, sol.permutation), solved_path(path, args.unshuffle, names))
         except (PretextError, OSError, ValueError) as exc:
             failed += 1
             print(f"error: {path}: {exc}", file=sys.stderr)

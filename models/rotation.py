@@ -10,13 +10,14 @@ from PIL import Image
 
 from models.errors import BadParameterError
 from models.numerics import log_softmax
-from models.resample import bilinear
+from models.resample import bilinear_rows
 
 ANGLES = (0, 90, 180, 270)
 IMAGE_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # ImageNet statistics
 IMAGE_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 NET_MULTIPLE = 8
 MAX_LONG_OVER_SHORT = 3
+OVERLAY_BAND_PIXELS = 1 << 20  # pixels blended at a time by ``overlay``
 
 
 def check_angle(angle: int) -> int:
@@ -108,11 +109,12 @@ def normalise_map(a: np.ndarray) -> np.ndarray:
 
 
 def heat_colours(m: np.ndarray) -> np.ndarray:
-    """(H, W) in [0, 1] -> (H, W, 3) float colours from dark blue through red to yellow."""
+    """(H, W) in [0, 1] -> (H, W, 3) float32 colours from dark blue through red to yellow."""
     stops = np.array([[0.0, 0.0, 0.3], [0.0, 0.2, 1.0], [0.9, 0.1, 0.1], [1.0, 1.0, 0.2]], np.float32)
-    x = np.clip(m, 0, 1) * (len(stops) - 1)
-    i = np.minimum(np.floor(x).astype(int), len(stops) - 2)
-    f = (x - i)[..., None]
+    x = np.clip(np.asarray(m, dtype=np.float32), 0, 1) * np.float32(len(stops) - 1)
+    lower = np.minimum(np.floor(x), np.float32(len(stops) - 2))
+    f = (x - lower)[..., None]
+    i = lower.astype(np.intp)
     return stops[i] * (1 - f) + stops[i + 1] * f
 
 
@@ -121,6 +123,13 @@ def overlay(rgb8: np.ndarray, attention: np.ndarray, opacity: float = 0.5) -> np
     if not 0.0 <= opacity <= 1.0:
         raise BadParameterError(f"opacity must be in [0, 1], got {opacity}")
     H, W = rgb8.shape[:2]
-    heat = heat_colours(bilinear(attention, H, W)) * 255.0
-    out = rgb8.astype(np.float32) * (1 - opacity) + heat * opacity
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    small = np.asarray(attention, dtype=np.float32)[..., None]  # (h, w, 1)
+    out = np.empty((H, W, 3), np.uint8)
+    # In bands of rows: float colour planes of a 64-megapixel photo would take gigabytes at once.
+    rows = max(1, OVERLAY_BAND_PIXELS // max(W, 1))
+    for top in range(0, H, rows):
+        bottom = min(H, top + rows)
+        heat = heat_colours(bilinear_rows(small, H, W, top, bottom)[..., 0])  # (rows, W, 3)
+        blend = rgb8[top:bottom].astype(np.float32) * (1 - opacity) + heat * (255.0 * opacity)
+        out[top:bottom] = np.clip(np.round(blend), 0, 255)
+    return out

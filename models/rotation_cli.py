@@ -7,6 +7,7 @@ from pathlib import Path
 
 from models.errors import PretextError
 from models.imageio import encode_png, load_image
+from models.output_files import OutputNames, output_folder, write_file
 from models.rotation import overlay, rotate
 from models.rotation_model import RotationModel
 from models.settings import get_settings
@@ -35,19 +36,30 @@ def run_rotate(args: argparse.Namespace) -> int:
     model = _model(args.device)
     if model is None:
         return 2
+    if args.fix:
+        try:
+            output_folder(args.out)
+        except PretextError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    names = OutputNames(args.files)
     failures = 0
     for path in args.files:
         try:
             rgb = load_image(path, max_pixels=get_settings().max_image_pixels)
             result = model.predict(rgb)
+            if args.fix:
+                target = names.next(path, args.out)
+                write_file(target, encode_png(rotate(rgb, -result.angle)))
+                if target.name != f"{path.stem}.png":
+                    print(f"note: {path}: upright copy written to {target} (its own name is taken)", file=sys.stderr)
         except (PretextError, OSError) as exc:
             failures += 1
             print(f"error: {path}: {exc}", file=sys.stderr)
             continue
-        print(json.dumps({"file": str(path), "angle": result.angle, "probabilities": result.probabilities}))
-        if args.fix:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{path.stem}.png").write_bytes(encode_png(rotate(rgb, -result.angle)))
+        # A line per file that was done in full: after the upright copy is written, not before.
+        print(json.dumps({"file": str(path), "angle": result.angle, "probabilities": result.probabilities}),
+              flush=True)
     return 1 if failures else 0
 
 
@@ -61,18 +73,19 @@ def add_attention_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_attention(args: argparse.Namespace) -> int:
+    if args.out.is_dir():
+        print(f"error: {args.out} is a folder; -o takes the overlay's file name", file=sys.stderr)
+        return 2
     model = _model(args.device)
     if model is None:
         return 2
     try:
         rgb = load_image(args.file, max_pixels=get_settings().max_image_pixels)
         result = model.predict(rgb, p=args.p)
-        image = overlay(rgb, result.attention[args.block - 1], args.opacity)
+        write_file(args.out, encode_png(overlay(rgb, result.attention[args.block - 1], args.opacity)))
     except (PretextError, OSError) as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(encode_png(image))
     print(json.dumps({"file": str(args.file), "out": str(args.out), "angle": result.angle,
                       "block": args.block, "p": args.p}))
     return 0

@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from pydantic import ValidationError
+
 from models.errors import PretextError
 
 # (words) -> (module, its add-arguments function, its run function, one-line help)
@@ -77,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     except PretextError as exc:
         # A reason the user can act on (a bad setting, a missing dataset) is not a crash.
         print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        # A PRETEXT_* environment variable the settings class refuses.
+        print(f"{parser.prog}: a setting from the environment is invalid: {exc}", file=sys.stderr)
         return 2
 
 

@@ -53,6 +53,7 @@ def good_files() -> dict[str, bytes]:
     return {
         "rgb.jpg": encode(rgb, "JPEG", quality=90),
         "gray.png": encode(rgb.convert("L"), "PNG"),
+        "bilevel.png": encode(rgb.convert("1"), "PNG"),
         "la.png": encode(rgb.convert("LA"), "PNG"),
         "palette.png": encode(rgb.convert("P"), "PNG"),
         "rgba.png": encode(rgba, "PNG"),

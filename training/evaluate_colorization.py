@@ -129,8 +129,8 @@ def markdown(report: dict) -> str:
         lines.append("")
     lines += ["AuC: area under the cumulative distribution of per-pixel ab error over thresholds 0..150 "
               "(x100); rebalanced weights every ground-truth colour bin equally. Colourfulness: Hasler and "
-              "Suesstrunk 2003. L change: mean |L(output) - L(input)|, which only rounding and gamut "
-              "clipping can move.", ""]
+              "Suesstrunk 2003. L change: mean |L(output) - L(input)|, which only rounding to 8 bits moves "
+              "(colours outside sRGB lose chroma, not lightness).", ""]
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from models.color import lab_to_rgb8, rgb8_to_lab
+from models.color import lab_to_rgb8_keep_lightness, rgb8_to_lab
 
 TRIAL_SIDE = 256  # the size Zhang et al. showed their images at
 MIN_CHROMA = 4.0  # mean ab magnitude below which a photo counts as grayscale and is skipped
@@ -54,4 +54,4 @@ def random_colour(rgb8: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     a, b = lab[..., 1].copy(), lab[..., 2].copy()
     lab[..., 1] = a * np.cos(angle) - b * np.sin(angle)
     lab[..., 2] = a * np.sin(angle) + b * np.cos(angle)
-    return lab_to_rgb8(lab)
+    return lab_to_rgb8_keep_lightness(lab)

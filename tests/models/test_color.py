@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from models.color import lab_to_rgb, lab_to_rgb8, lightness, rgb8_to_lab, rgb_to_lab
+from models.color import lab_to_rgb, lab_to_rgb8, lab_to_rgb8_keep_lightness, lightness, rgb8_to_lab, rgb_to_lab
 
 # Reference values from the CIE formulas with D65 white (as published by Bruce Lindbloom's calculator).
 KNOWN = [
@@ -46,3 +46,20 @@ def test_out_of_gamut_lab_is_clipped_into_range():
 def test_lightness_of_gray_equals_lightness_of_equal_rgb():
     g = np.arange(256, dtype=np.uint8)
     np.testing.assert_allclose(lightness(g), lightness(np.stack([g, g, g], -1)), atol=1e-3)
+
+
+def test_out_of_gamut_colours_lose_chroma_not_lightness():
+    rng = np.random.default_rng(4)
+    lab = np.stack([rng.uniform(0, 100, 4000), rng.normal(0, 60, 4000), rng.normal(0, 60, 4000)], -1)
+    lab = lab.astype(np.float32)
+    kept = lab_to_rgb8_keep_lightness(lab)
+    clipped = lab_to_rgb8(lab)
+    outside = ~np.all((lab_to_rgb(lab, clip=False) >= 0) & (lab_to_rgb(lab, clip=False) <= 1), axis=-1)
+    assert outside.mean() > 0.3  # the draw must reach outside sRGB, or this pins nothing
+    assert np.abs(lightness(kept) - lab[:, 0]).max() < 1.0
+    assert np.abs(lightness(clipped) - lab[:, 0]).max() > 5.0
+    np.testing.assert_array_equal(kept[~outside], clipped[~outside])
+    # Chroma is scaled toward gray, so the hue (the sign of a and b where they are large) stays.
+    out_lab = rgb8_to_lab(kept[outside])
+    big = np.abs(lab[outside, 1:]) > 20
+    assert np.mean(np.sign(out_lab[:, 1:][big]) == np.sign(lab[outside, 1:][big])) > 0.95

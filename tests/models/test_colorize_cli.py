@@ -73,3 +73,16 @@ def test_colorize_never_imports_torch(tiny_models_dir):
     proc = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     assert json.loads(proc.stdout) == [False], proc.stderr
+
+
+def test_colorize_gives_inputs_with_one_name_their_own_outputs(tiny_models_dir, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.jpg").write_bytes(good_files()["rgb.jpg"])
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    paths = [str(tmp_path / "a" / "x.jpg"), str(tmp_path / "b" / "x.jpg")]
+    proc = pretext("colorize", *paths, "-o", str(tmp_path / "out"), models_dir=tiny_models_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(tmp_path / "out" / "x.png"), str(tmp_path / "out" / "x-2.png")]
+    proc = pretext("colorize", *paths, "-o", str(tmp_path / "blocked"), models_dir=tiny_models_dir)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -8,7 +10,7 @@ from models.errors import (
     TruncatedImageError,
     UnsupportedImageError,
 )
-from models.imageio import decode_image, encode_png
+from models.imageio import decode_image, encode_png, load_image
 from tests.imagecorpus import bad_files, encode, exif_rotated_jpeg, good_files, photo
 
 
@@ -65,3 +67,29 @@ def test_unlisted_formats_and_modes_are_refused():
 def test_png_encoding_round_trips():
     img = photo()
     np.testing.assert_array_equal(decode_image(encode_png(img)), img)
+
+
+def test_a_bilevel_image_decodes_to_black_and_white():
+    ink = np.zeros((6, 9), bool)
+    ink[2:4, 3:7] = True
+    rgb8 = decode_image(encode(Image.fromarray(ink), "PNG"))
+    assert rgb8.shape == (6, 9, 3)
+    np.testing.assert_array_equal(rgb8[..., 0], np.where(ink, 255, 0))
+
+
+def test_a_pipe_or_a_folder_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)  # reading it would block until someone writes
+    for path in (fifo, tmp_path):
+        with pytest.raises(NotAnImageError, match="not a regular file"):
+            load_image(path)
+
+
+def test_a_file_too_big_for_any_image_within_the_pixel_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.png"
+    with path.open("wb") as f:
+        f.write(good_files()["rgb.jpg"])
+        f.truncate(100 * 8 + 64 * 1024 * 1024 + 1)  # sparse: nothing is written to disk
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        load_image(path, max_pixels=100)
+    assert load_image(tmp_path / "huge.png", max_pixels=64_000_000).shape == (64, 96, 3)
