@@ -1,0 +1,23 @@
+import pytest
+
+from app.services.uploads import probe_image
+from models.errors import ImageError
+from models.imageio import decode_image
+from tests.imagecorpus import bad_files, exif_rotated_jpeg, good_files
+
+
+@pytest.mark.parametrize("name", sorted(good_files()))
+def test_the_probe_gives_the_size_the_workers_will_decode(name):
+    data = good_files()[name]
+    fmt, width, height = probe_image(data, 64_000_000)
+    assert decode_image(data).shape[:2] == (height, width) and fmt
+
+
+def test_an_exif_turned_photo_is_probed_at_its_shown_size():
+    assert probe_image(exif_rotated_jpeg(90, 60), 64_000_000) == ("JPEG", 60, 90)
+
+
+@pytest.mark.parametrize("name", sorted(bad_files()))
+def test_the_probe_refuses_what_the_workers_would(name):
+    with pytest.raises(ImageError):
+        probe_image(bad_files()[name], 64_000_000)
