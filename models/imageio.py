@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from models.errors import (
     ImageTooLargeError,
@@ -20,6 +20,7 @@ from models.errors import (
 ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"})
 ALLOWED_MODES = frozenset({"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "I;16", "I;16B", "I"})
 DEFAULT_MAX_PIXELS = 64_000_000
+PROFILED_MODES = frozenset({"RGB", "RGBA", "CMYK"})  # modes whose ICC profile decode applies
 # No accepted image needs more than 8 bytes a pixel even uncompressed; the rest is room for metadata.
 MAX_BYTES_PER_PIXEL = 8
 METADATA_ALLOWANCE_BYTES = 64 * 1024 * 1024
@@ -40,6 +41,26 @@ def _sixteen_bit_to_rgb8(im: Image.Image) -> np.ndarray:
     # 16-bit data scales by 257 (65535 -> 255); mode "I" may hold anything, so clip.
     arr8 = np.clip(np.round(arr / 257.0), 0, 255).astype(np.uint8)
     return np.repeat(arr8[..., None], 3, axis=-1)
+
+
+def _in_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Colour converted from the embedded ICC profile to sRGB; without one, the values are taken as sRGB.
+
+    Phone photos often come in Display P3 and print files in CMYK with a profile: read as if they were
+    sRGB their colours shift. A profile littleCMS cannot use is ignored rather than refused.
+    """
+    if not icc or im.mode not in PROFILED_MODES:
+        return im
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = "RGBA" if im.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(im, source, _srgb_profile(), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return im
+
+
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _to_rgb8(im: Image.Image) -> np.ndarray:
@@ -95,7 +116,8 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
     with open_checked(data, max_pixels) as im:
         im.seek(0)
         im.load()
-        return _to_rgb8(ImageOps.exif_transpose(im))
+        icc = im.info.get("icc_profile")  # read before exif_transpose, which may not carry it over
+        return _to_rgb8(_in_srgb(ImageOps.exif_transpose(im), icc))
 
 
 def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -58,6 +58,7 @@ def good_files() -> dict[str, bytes]:
         "palette.png": encode(rgb.convert("P"), "PNG"),
         "rgba.png": encode(rgba, "PNG"),
         "cmyk.jpg": encode(rgb.convert("CMYK"), "JPEG"),
+        "profiled.jpg": encode(rgb, "JPEG", icc_profile=rgb_profile(SRGB_GREEN, SRGB_RED, SRGB_BLUE)),
         "sixteen.png": encode(sixteen, "PNG"),
         "rgb.webp": encode(rgb, "WEBP"),
         "rgb.bmp": encode(rgb, "BMP"),
@@ -74,3 +75,37 @@ def bad_files() -> dict[str, bytes]:
         "truncated.jpg": jpeg[: len(jpeg) // 2],
         "bomb.png": png_bomb(),
     }
+
+
+def _s15(v: float) -> bytes:
+    return struct.pack(">i", round(v * 65536))
+
+
+def rgb_profile(red: tuple[float, float, float], green: tuple[float, float, float],
+                blue: tuple[float, float, float], gamma: float = 2.2) -> bytes:
+    """A minimal ICC v2 matrix/TRC display profile with these D50 primaries (XYZ) and one gamma."""
+    def xyz(v: tuple[float, float, float]) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(_s15(c) for c in v)
+
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+    text = b"test profile\0"
+    # textDescriptionType: ASCII, then empty Unicode (language, count) and ScriptCode (code, count, 67 bytes).
+    desc = b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + b"\0" * 8 + b"\0" * 3 + b"\0" * 67
+    tags = [(b"desc", desc), (b"wtpt", xyz((0.9642, 1.0, 0.8249))), (b"rXYZ", xyz(red)), (b"gXYZ", xyz(green)),
+            (b"bXYZ", xyz(blue)), (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve),
+            (b"cprt", b"text\0\0\0\0none\0")]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for sig, body in tags:
+        body += b"\0" * (-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ " + b"\0" * 12
+              + b"acsp" + b"\0" * 28 + _s15(0.9642) + _s15(1.0) + _s15(0.8249) + b"\0" * 48)
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+# sRGB's own primaries adapted to D50, as ICC profiles store them.
+SRGB_RED, SRGB_GREEN, SRGB_BLUE = (0.4361, 0.2225, 0.0139), (0.3851, 0.7169, 0.0971), (0.1431, 0.0606, 0.7141)

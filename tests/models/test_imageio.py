@@ -11,7 +11,17 @@ from models.errors import (
     UnsupportedImageError,
 )
 from models.imageio import decode_image, encode_png, load_image
-from tests.imagecorpus import bad_files, encode, exif_rotated_jpeg, good_files, photo
+from tests.imagecorpus import (
+    SRGB_BLUE,
+    SRGB_GREEN,
+    SRGB_RED,
+    bad_files,
+    encode,
+    exif_rotated_jpeg,
+    good_files,
+    photo,
+    rgb_profile,
+)
 
 
 @pytest.mark.parametrize(("name", "data"), sorted(good_files().items()))
@@ -93,3 +103,29 @@ def test_a_file_too_big_for_any_image_within_the_pixel_limit_is_refused_unread(t
     with pytest.raises(ImageTooLargeError, match="bytes"):
         load_image(path, max_pixels=100)
     assert load_image(tmp_path / "huge.png", max_pixels=64_000_000).shape == (64, 96, 3)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP"])
+def test_an_embedded_colour_profile_is_converted_to_srgb(fmt):
+    # A profile whose red channel has sRGB's green primary: its pure red is sRGB's pure green.
+    swapped = rgb_profile(SRGB_GREEN, SRGB_RED, SRGB_BLUE)
+    red = np.zeros((8, 12, 3), np.uint8)
+    red[..., 0] = 255
+    rgb8 = decode_image(encode(Image.fromarray(red), fmt, icc_profile=swapped))
+    assert rgb8.shape == (8, 12, 3)
+    assert (rgb8[..., 1] >= 250).all() and (rgb8[..., [0, 2]] <= 5).all()
+
+
+def test_a_profile_is_applied_to_an_exif_turned_photo_too():
+    swapped = rgb_profile(SRGB_GREEN, SRGB_RED, SRGB_BLUE)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    red = np.zeros((6, 10, 3), np.uint8)
+    red[..., 0] = 255
+    rgb8 = decode_image(encode(Image.fromarray(red), "JPEG", icc_profile=swapped, exif=exif.tobytes()))
+    assert rgb8.shape == (10, 6, 3) and (rgb8[..., 1] >= 250).all()
+
+
+def test_an_unreadable_profile_is_ignored_and_the_values_taken_as_srgb():
+    img = photo()
+    np.testing.assert_array_equal(decode_image(encode(Image.fromarray(img), "PNG", icc_profile=b"not a profile")), img)
