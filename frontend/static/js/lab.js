@@ -28,9 +28,34 @@ function fInverse(t) {
   return t3 > EPSILON ? t3 : (116 * t - 16) / KAPPA;
 }
 
-function encode(c) {
-  const v = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.max(c, 0) ** (1 / 2.4) - 0.055;
+// The gamma-encoded sRGB value of a linear one, not yet clipped: outside [0, 1] means out of gamut.
+function gammaEncode(c) {
+  return c <= 0.0031308 ? 12.92 * c : 1.055 * Math.max(c, 0) ** (1 / 2.4) - 0.055;
+}
+
+function to8(v) {
   return Math.round(Math.min(1, Math.max(0, v)) * 255);
+}
+
+// As models/color.py: what rounding to 8 bits absorbs, and the bisection steps of the chroma factor.
+const GAMUT_TOLERANCE = 0.5 / 255;
+const GAMUT_STEPS = 10;
+const scratch = [0, 0, 0];
+
+function encodedRgb(L, a, b, v) {
+  const fy = (L + 16) / 116;
+  const x = fInverse(fy + a / 500) * WHITE[0];
+  const y = fInverse(fy) * WHITE[1];
+  const z = fInverse(fy - b / 200) * WHITE[2];
+  const m = RGB_FROM_XYZ;
+  v[0] = gammaEncode(m[0][0] * x + m[0][1] * y + m[0][2] * z);
+  v[1] = gammaEncode(m[1][0] * x + m[1][1] * y + m[1][2] * z);
+  v[2] = gammaEncode(m[2][0] * x + m[2][1] * y + m[2][2] * z);
+  return v;
+}
+
+function inGamut(v) {
+  return v.every((c) => c >= -GAMUT_TOLERANCE && c <= 1 + GAMUT_TOLERANCE);
 }
 
 /** L in [0, 100] of an 8-bit sRGB colour. */
@@ -46,16 +71,26 @@ export function lightnessOf(rgba) {
   return out;
 }
 
-/** Write the 8-bit sRGB of Lab (L, a, b) into `out` at `i`, `i + 1`, `i + 2` (clipped to gamut). */
+/**
+ * Write the 8-bit sRGB of Lab (L, a, b) into `out` at `i`, `i + 1`, `i + 2`. A colour outside sRGB
+ * loses chroma toward the gray of the same L, as models.color.lab_to_rgb8_keep_lightness does,
+ * rather than being clipped per channel, which would change its lightness.
+ */
 export function labToRgb8(L, a, b, out, i = 0) {
-  const fy = (L + 16) / 116;
-  const x = fInverse(fy + a / 500) * WHITE[0];
-  const y = fInverse(fy) * WHITE[1];
-  const z = fInverse(fy - b / 200) * WHITE[2];
-  const m = RGB_FROM_XYZ;
-  out[i] = encode(m[0][0] * x + m[0][1] * y + m[0][2] * z);
-  out[i + 1] = encode(m[1][0] * x + m[1][1] * y + m[1][2] * z);
-  out[i + 2] = encode(m[2][0] * x + m[2][1] * y + m[2][2] * z);
+  const v = encodedRgb(L, a, b, scratch);
+  if (!inGamut(v)) {
+    let lo = 0;
+    let hi = 1;
+    for (let step = 0; step < GAMUT_STEPS; step += 1) {
+      const mid = (lo + hi) / 2;
+      if (inGamut(encodedRgb(L, a * mid, b * mid, v))) lo = mid;
+      else hi = mid;
+    }
+    encodedRgb(L, a * lo, b * lo, v);
+  }
+  out[i] = to8(v[0]);
+  out[i + 1] = to8(v[1]);
+  out[i + 2] = to8(v[2]);
   return out;
 }
 
