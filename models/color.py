@@ -87,6 +87,11 @@ def _in_gamut(rgb: np.ndarray) -> np.ndarray:
     return ((rgb >= -GAMUT_TOLERANCE) & (rgb <= 1.0 + GAMUT_TOLERANCE)).all(axis=-1)
 
 
+def _chroma_scaled(lab: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """(N, 3) Lab with a and b of each row times its factor (N,)."""
+    return np.concatenate([lab[:, :1], lab[:, 1:] * factor[:, None]], axis=1)
+
+
 def lab_to_rgb8_keep_lightness(lab: np.ndarray) -> np.ndarray:
     """Lab (..., 3) -> uint8 sRGB (..., 3); colours outside sRGB lose chroma, not lightness.
 
@@ -103,9 +108,9 @@ def lab_to_rgb8_keep_lightness(lab: np.ndarray) -> np.ndarray:
         hi = np.ones(len(far), np.float32)  # smallest known not to
         for _ in range(GAMUT_STEPS):
             mid = (lo + hi) / 2
-            fits = _in_gamut(lab_to_rgb(np.concatenate([far[:, :1], far[:, 1:] * mid[:, None]], 1), clip=False))
+            fits = _in_gamut(lab_to_rgb(_chroma_scaled(far, mid), clip=False))
             lo, hi = np.where(fits, mid, lo), np.where(fits, hi, mid)
-        rgb[outside] = lab_to_rgb(np.concatenate([far[:, :1], far[:, 1:] * lo[:, None]], 1), clip=False)
+        rgb[outside] = lab_to_rgb(_chroma_scaled(far, lo), clip=False)
     return np.round(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 

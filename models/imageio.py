@@ -5,6 +5,7 @@ import stat
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,7 @@ def _in_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
         return im
 
 
+@lru_cache(maxsize=1)
 def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
