@@ -27,19 +27,29 @@ from training.datasets import ZipSplit, photo_paths
 
 
 class Tally:
-    """Right answers per true angle, for the ensemble and for the single view."""
+    """Right answers per true angle, for the ensemble and for the single view; wrong ones by how far off."""
 
     def __init__(self) -> None:
         self.right = {a: 0 for a in ANGLES}
         self.single = {a: 0 for a in ANGLES}
         self.total = {a: 0 for a in ANGLES}
+        # A quarter turn off (90 or 270) mistakes a landscape for a portrait; 180 is upside down.
+        self.off_by = {a: 0 for a in ANGLES[1:]}
 
-    def add(self, upright: ViewLogits, angle: int) -> None:
-        """Score the photo turned counter-clockwise by ``angle``, from its upright views."""
+    def add(self, upright: ViewLogits, angle: int) -> dict[str, Any] | None:
+        """Score the photo turned counter-clockwise by ``angle``, from its upright views; a miss comes back."""
         views = upright.turned(angle)
+        probs = views.probabilities()
+        predicted = ANGLES[int(np.argmax(probs))]
         self.total[angle] += 1
-        self.right[angle] += int(ANGLES[int(np.argmax(views.probabilities()))] == angle)
+        self.right[angle] += int(predicted == angle)
         self.single[angle] += int(views.single_view_angle() == angle)
+        if predicted == angle:
+            return None
+        self.off_by[(predicted - angle) % 360] += 1
+        return {"angle": angle, "predicted": predicted,
+                "p_angle": round(float(probs[ANGLES.index(angle)]), 4),
+                "p_predicted": round(float(probs.max()), 4)}
 
     def summary(self) -> dict[str, Any]:
         n = sum(self.total.values())
@@ -48,38 +58,43 @@ class Tally:
             "accuracy": sum(self.right.values()) / max(n, 1),
             "single_view_accuracy": sum(self.single.values()) / max(n, 1),
             "by_angle": {str(a): self.right[a] / self.total[a] for a in ANGLES if self.total[a]},
+            "wrong_by_offset": {str(a): k for a, k in self.off_by.items()},
         }
 
 
-def score(model: RotationModel, photos: Iterable[tuple[str, np.ndarray]], seed: int) -> dict[str, Any]:
-    """Each (folder, photo) turned once by a random multiple of 90 degrees, and turned all four ways;
-    the random turn's accuracy also per folder."""
+def score(model: RotationModel, photos: Iterable[tuple[str, str, np.ndarray]], seed: int) -> dict[str, Any]:
+    """Each (folder, name, photo) turned once by a random multiple of 90 degrees, and turned all
+    four ways; the random turn's accuracy also per folder, and its misses one by one."""
     rng = np.random.default_rng(seed)
     once, every = Tally(), Tally()
     folders: dict[str, Tally] = {}
-    for folder, rgb8 in photos:
+    misses = []
+    for folder, name, rgb8 in photos:
         upright, _ = model.views(rgb8)
         angle = ANGLES[int(rng.integers(4))]
-        once.add(upright, angle)
+        miss = once.add(upright, angle)
+        if miss:
+            misses.append({"folder": folder, "photo": name, **miss})
         folders.setdefault(folder, Tally()).add(upright, angle)
         for a in ANGLES:
             every.add(upright, a)
     by_folder = {name: {k: t.summary()[k] for k in ("images", "accuracy")} for name, t in sorted(folders.items())}
-    return {"random_turn": once.summary(), "all_four_turns": every.summary(), "by_folder": by_folder}
+    return {"random_turn": once.summary(), "all_four_turns": every.summary(), "by_folder": by_folder,
+            "misses": misses}
 
 
-def val_photos(n: int | None, every: int = 1) -> Iterable[tuple[str, np.ndarray]]:
+def val_photos(n: int | None, every: int = 1) -> Iterable[tuple[str, str, np.ndarray]]:
     """The first n photos of imagenette-val, or every k-th (the split is sorted by class)."""
     split = ZipSplit("imagenette-val")
     for i in range(0, len(split), every)[:n]:
-        yield "imagenette-val", split.rgb(i)
+        yield "imagenette-val", split.records[i].member, split.rgb(i)
 
 
-def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[tuple[str, np.ndarray]]:
-    """(the photo's folder, the photo) for each readable path."""
+def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[tuple[str, str, np.ndarray]]:
+    """(the photo's folder, its file name, the photo) for each readable path."""
     for path in paths:
         try:
-            yield path.parent.name, load_image(path)
+            yield path.parent.name, path.name, load_image(path)
         except ImageError as exc:
             skipped.append(f"{path.name}: {exc}")
 
@@ -116,10 +131,24 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {name} | {label} | {s['images']} | {s['accuracy']:.3f} | "
                          f"{s['single_view_accuracy']:.3f} | {by} |")
     lines += ["", "Chance is 0.25. Columns 0-270: accuracy per true angle (counter-clockwise).", ""]
+    lines += ["Wrong answers by how far they are off (all four turns): a quarter turn (90 or 270) takes a "
+              "landscape for a portrait, 180 is upside down.", "", "| set | 90 off | 180 off | 270 off |",
+              "|---|---|---|---|"]
+    for name in ("imagenette_val", "photos"):
+        s = report[name]["all_four_turns"]
+        if s["images"]:
+            lines.append(f"| {name} | " + " | ".join(str(s["wrong_by_offset"][str(a)]) for a in ANGLES[1:]) + " |")
+    lines.append("")
     folders = report["photos"].get("by_folder", {})
     if len(folders) > 1:
         lines += ["Photos, one random turn, per folder:", "", "| folder | images | accuracy |", "|---|---|---|",
                   *(f"| {name} | {f['images']} | {f['accuracy']:.3f} |" for name, f in folders.items()), ""]
+    misses = report["photos"].get("misses", [])
+    if misses:
+        lines += ["Photos missed at their random turn (p: the ensemble's probability of the true and of the "
+                  "chosen angle):", "", "| photo | turned | answered | p true | p answered |", "|---|---|---|---|---|",
+                  *(f"| {m['folder']}/{m['photo']} | {m['angle']} | {m['predicted']} | {m['p_angle']:.3f} | "
+                    f"{m['p_predicted']:.3f} |" for m in misses), ""]
     if report["skipped"]:
         lines += ["Skipped: " + "; ".join(report["skipped"]), ""]
     lines += [f"Command: `{report['command']}`", ""]

@@ -36,6 +36,21 @@ def test_every_photo_is_scored_once_and_in_all_four_turns(report):
     assert data["model_version"].startswith("rotation-tiny") and "| photos | all four | 12 |" in md
 
 
+def test_every_wrong_answer_is_counted_by_offset_and_listed_with_its_photo(report):
+    data, md = report
+    for name, n in (("imagenette_val", 6), ("photos", 3)):
+        once, every = data[name]["random_turn"], data[name]["all_four_turns"]
+        for s, count in ((once, n), (every, 4 * n)):
+            assert sum(s["wrong_by_offset"].values()) == round(count * (1 - s["accuracy"]))
+        misses = data[name]["misses"]
+        assert len(misses) == round(n * (1 - once["accuracy"]))
+        for m in misses:
+            assert m["predicted"] != m["angle"] and m["p_predicted"] >= m["p_angle"]
+            assert m["predicted"] in (0, 90, 180, 270) and m["angle"] in (0, 90, 180, 270)
+    for m in data["photos"]["misses"]:
+        assert f"| {m['folder']}/{m['photo']} | {m['angle']} | {m['predicted']} |" in md
+
+
 def test_val_every_takes_every_kth_photo_across_the_split(datasets_dir):
     from training.datasets import ZipSplit
     from training.evaluate_rotation import val_photos
@@ -43,8 +58,8 @@ def test_val_every_takes_every_kth_photo_across_the_split(datasets_dir):
     split = ZipSplit("imagenette-val")
     picked = list(val_photos(3, every=2))
     assert len(picked) == 3
-    for (folder, got), i in zip(picked, (0, 2, 4), strict=True):
-        assert folder == "imagenette-val" and np.array_equal(got, split.rgb(i))
+    for (folder, name, got), i in zip(picked, (0, 2, 4), strict=True):
+        assert folder == "imagenette-val" and name == split.records[i].member and np.array_equal(got, split.rgb(i))
     p = argparse.ArgumentParser()
     add_arguments(p)
     with pytest.raises(SystemExit):
