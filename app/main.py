@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
@@ -14,8 +13,10 @@ from app.metrics import HttpMetrics
 from app.middleware import BodyLimitMiddleware, MetricsMiddleware
 from app.services.jobs import AsyncJobStore
 from app.turing import pages as turing_pages
-from models.settings import Settings, get_settings
-from worker.config import make_celery
+from core.celery_config import make_celery
+from core.redis_client import async_redis, sync_redis
+from core.settings import Settings, get_settings
+from core.store import JobStore
 
 MULTIPART_SLACK = 64 * 1024  # room for the multipart framing and the small form fields
 
@@ -26,17 +27,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client = None
+        client = sync_client = None
         if settings.redis_url:
-            client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
-                                             socket_connect_timeout=settings.redis_timeout_s)
-        app.state.store = AsyncJobStore(client, settings.job_ttl_s) if client is not None else None
-        app.state.celery = make_celery(settings) if settings.redis_url else None
+            client, sync_client = async_redis(settings), sync_redis(settings)
+            app.state.store = AsyncJobStore(client, settings.job_ttl_s)
+            app.state.jobs = JobStore(sync_client, settings.job_ttl_s)
+            app.state.celery = make_celery(settings)
         try:
             yield
         finally:
             if client is not None:
                 await client.aclose()
+            if sync_client is not None:
+                sync_client.close()
             if app.state.celery is not None:
                 app.state.celery.close()
 
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
     app.state.store = None
+    app.state.jobs = None
     app.state.celery = None
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)

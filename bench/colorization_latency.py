@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.cards import load_card, models_dir
+from core.settings import get_settings
+from models.cards import ColorizationCard, load_card_as, models_dir
 from models.colorizer import Colorizer
-from models.settings import get_settings
 from training.nets import ColorizationNet
 
 DEFAULT_WIDTHS = (32, 64, 128, 160)
@@ -48,9 +48,9 @@ def onnx_conv_shapes(path: Path) -> list[tuple[int, ...]]:
     return [inits[n.input[1]] for n in graph.node if n.op_type == "Conv" and n.input[1] in inits]
 
 
-def torch_net(card: dict[str, Any], onnx_file: Path) -> tuple[ColorizationNet, bool]:
+def torch_net(card: ColorizationCard, onnx_file: Path) -> tuple[ColorizationNet, bool]:
     """The card's network in PyTorch, eval mode, with the exported widths; (net, architecture matches)."""
-    out_channels = card["num_bins"] if card.get("output_kind", "logits") == "logits" else 2
+    out_channels = len(card.bin_centres) if card.output_kind == "logits" else 2
     shapes = onnx_conv_shapes(onnx_file)
     # Trunk convs: w1 | w2 w2 | w3 w3 | w4 w4 w4, then reduce, fuse, out.
     widths = (shapes[0][0], shapes[1][0], shapes[3][0], shapes[5][0]) if len(shapes) >= 8 else DEFAULT_WIDTHS
@@ -126,12 +126,12 @@ def main() -> None:
     p.add_argument("--pipeline", action="store_true", help="also time the whole models/ pipeline")
     args = p.parse_args()
     root = args.models_dir or models_dir()
-    card = load_card(args.model, root)
+    card = load_card_as(args.model, ColorizationCard, root)
     threads = get_settings().onnx_threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     colorizer = Colorizer(args.model, device=get_settings().device, root=root, threads=threads)
-    net, same = torch_net(card, root / card["file"])
-    print(f"threads {threads}; model {card['version']} on {colorizer.session.get_providers()[0]}"
+    net, same = torch_net(card, root / card.file)
+    print(f"threads {threads}; model {card.version} on {colorizer.session.get_providers()[0]}"
           + ("" if same else "; WARNING: the PyTorch network's convolutions differ from the ONNX file's"))
     rows = measure(colorizer, net, [int(s) for s in args.sizes.split(",")], args.repeats, pipeline=args.pipeline)
     print("| size | onnxruntime ms | pytorch eager ms | pytorch / onnxruntime |"

@@ -16,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-KINDS = ("colorize", "jigsaw", "rotation")
-PARAMS = {"colorize": {}, "jigsaw": {"seed": 0}, "rotation": {}}  # what the API sends by default
+from core.tasks import task_names
+
+PARAMS = {"jigsaw": {"seed": 0}}  # a job needs what the API would have chosen; the rest take the defaults
 
 
 def peak_mb() -> float:
@@ -63,7 +64,7 @@ class MemoryStore:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--kind", choices=KINDS, required=True)
+    p.add_argument("--kind", choices=task_names(), required=True, help="the task whose job function runs")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--photo", type=Path, help="a JPEG/PNG file to process")
     src.add_argument("--megapixels", type=float,
@@ -77,24 +78,24 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:9/0")
     os.environ["PRETEXT_MAX_IMAGE_PIXELS"] = str(10**9)  # measure the job, not the upload guard
 
-    import importlib
-
-    from models.settings import get_settings
+    from core.settings import get_settings
+    from core.store import Job
+    from core.tasks import get_task
     from worker import sessions
-    from worker.store import Job
+    from worker.tasks import job_function
 
     get_settings.cache_clear()
-    module = importlib.import_module(f"worker.tasks.{args.kind}")
-    job_fn = getattr(module, f"{args.kind}_job")
-    opener = {"colorize": sessions.colorizer, "jigsaw": sessions.jigsaw, "rotation": sessions.rotation}[args.kind]
-    model = opener()  # a worker opens its sessions once, before its first job
+    spec = get_task(args.kind)
+    job_fn = job_function(spec)
+    model = sessions.model(spec.name)  # a worker opens its sessions once, before its first job
     provider = model.session.get_providers()[0]
 
     data = args.photo.read_bytes() if args.photo else synthetic_jpeg(args.megapixels)
     idle = peak_mb()
     t0 = time.perf_counter()
-    result, blobs = job_fn(Job(id="bench", kind=args.kind, params=dict(PARAMS[args.kind])),
-                           MemoryStore({"input": data}))
+    params = spec.params.parse(PARAMS.get(spec.name, {}))
+    result, blobs = job_fn(Job(id="bench", kind=spec.name, params=params.model_dump()), MemoryStore({"input": data}),
+                           params)
     seconds = time.perf_counter() - t0
     peak = peak_mb()
     pixels = result["width"] * result["height"]
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": round(peak),
         "per_rgb_copy": round((peak - idle) / (pixels * 3 / 1e6), 2),
         "provider": provider,
-        "model": model.card.get("version"),
+        "model": model.card.version,
     }
     print(f"{args.kind}: {figures['width']}x{figures['height']} ({figures['megapixels']} MP) in {seconds:.2f} s; "
           f"peak RSS {peak:.0f} MB, {peak - idle:.0f} MB above the idle worker "

@@ -24,8 +24,9 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from models.errors import ModelNotAvailableError
-from models.settings import PROJECT_ROOT, get_settings
+from core.errors import ModelNotAvailableError
+from core.queues import queue_names
+from core.settings import PROJECT_ROOT, get_settings
 from pretext.serve import (
     Child,
     free_port,
@@ -37,7 +38,6 @@ from pretext.serve import (
     wait_for,
     workers_ready,
 )
-from worker.queues import KINDS
 
 HOST = "127.0.0.1"  # loopback only, by design
 MAX_COUNT = 2000
@@ -95,7 +95,7 @@ def test_photo(size: int) -> bytes:
 
 def one_request(client: httpx.Client, photo: bytes, wait_s: float) -> Sample:
     t0 = time.perf_counter()
-    resp = client.post("/api/v1/colorize", params={"wait": wait_s},
+    resp = client.post("/api/v1/colorization", params={"wait": wait_s},
                        files={"image": ("photo.jpg", photo, "image/jpeg")})
     if resp.status_code != 200:
         raise RuntimeError(f"POST answered {resp.status_code}: {resp.text[:200]}")
@@ -150,7 +150,7 @@ def bench_processes(processes: int, args: argparse.Namespace, models_dir: Path, 
         threads = os.environ.get("PRETEXT_ONNX_THREADS") or str(max(1, (os.cpu_count() or 1) // processes))
         env = {**os.environ, "REDIS_URL": redis_url, "PRETEXT_MODELS_DIR": str(models_dir),
                "PRETEXT_ONNX_THREADS": threads}
-        children.append(start_worker("bench", list(KINDS), processes, env, stdout=logs))
+        children.append(start_worker("bench", list(queue_names()), processes, env, stdout=logs))
         port = free_port(HOST)
         children.append(start_api(HOST, port, env, stdout=logs))
         base = f"http://{HOST}:{port}"

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import ModelNotAvailableError
+from core.settings import PROJECT_ROOT, get_settings
+from core.tasks import all_tasks, task_names
 from models.cards import card_path, load_card
-from models.errors import ModelNotAvailableError
-from models.settings import PROJECT_ROOT, get_settings
 
-MODEL_NAMES = ("colorization", "jigsaw", "rotation")
+MODEL_NAMES = tuple(spec.model for spec in all_tasks())
 SIZES = (256, 512, 1024, 4096)
 # Sources whose change makes the cached tiny models stale: everything they are built from.
 TINY_SOURCES = ("training", "models")
@@ -115,7 +116,7 @@ def installed(root: Path, name: str) -> bool:
         card = load_card(name, root)
     except ModelNotAvailableError:
         return False
-    return (root / card.get("file", f"{name}.onnx")).is_file()
+    return (root / card.file).is_file()
 
 
 def tiny_digest() -> str:
@@ -160,11 +161,11 @@ def prepare_models(workdir: Path, fresh: bool) -> tuple[Path, dict[str, str]]:
     for name in MODEL_NAMES:
         root = tiny_root if name in missing else shipped
         card = load_card(name, root)
-        for src in (card_path(name, root), root / card.get("file", f"{name}.onnx")):
+        for src in (card_path(name, root), root / card.file):
             (target / src.name).symlink_to(src.resolve())
         origin = (f"tiny UNTRAINED stand-in from training/tiny_models.py ({tiny_root})" if name in missing
                   else f"shipped ({shipped})")
-        which[name] = f"{card.get('version')}, {origin}"
+        which[name] = f"{card.version}, {origin}"
     return target, which
 
 
@@ -187,7 +188,7 @@ def colorization_latency(report: Report, models_dir: Path, threads: int) -> None
     torch.set_num_threads(threads)
     colorizer = Colorizer(device=get_settings().device, root=models_dir, threads=threads)
     served = "+".join(map(str, (colorizer.spec.serve_short_side, *colorizer.spec.extra_short_sides)))
-    net, same = torch_net(colorizer.card, models_dir / colorizer.card["file"])
+    net, same = torch_net(colorizer.card, models_dir / colorizer.card.file)
     if not same:
         report.notes.append("the PyTorch colorization network's convolutions differ from the ONNX file's; "
                             "its column compares different architectures")
@@ -282,7 +283,7 @@ def parse_colorize_memory(out: str) -> dict[str, float]:
     figures: dict[str, float] = {}
     if m := re.search(r"photo (\d+)x(\d+) = ([\d.]+) MP, JPEG ([\d.]+) MB; peak RSS before (\d+) MB", out):
         figures.update(width=int(m[1]), height=int(m[2]), megapixels=float(m[3]), idle_rss_mb=float(m[5]))
-    for stage in ("decode", "colorize", "png"):
+    for stage in ("decode", "colorization", "png"):
         if m := re.search(rf"^{stage}\s+([\d.]+) s\s+peak RSS (\d+) MB", out, re.M):
             figures[f"{stage}_s"], figures[f"{stage}_peak_mb"] = float(m[1]), float(m[2])
     if m := re.search(r"one uint8 RGB copy of the photo: ([\d.]+)", out):
@@ -310,7 +311,7 @@ def memory(report: Report, models_dir: Path, workdir: Path) -> None:
         report.notes.append(f"colorize_memory: {exc}")
     photo = workdir / f"photo-{mp:g}mp.jpg"
     photo.write_bytes(synthetic_jpeg(mp))
-    for kind in ("colorize", "jigsaw", "rotation"):
+    for kind in task_names():
         try:
             out = run_python(["-m", "bench.job_memory", "--kind", kind, "--photo", str(photo),
                               "--models-dir", str(models_dir)], plan.stage_timeout_s)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cards import load_card, models_dir, serving_sides
+from models.cards import ColorizationCard, load_card_as, models_dir
 from models.colorization import (
     ColorizationSpec,
     decode_output,
@@ -29,16 +29,16 @@ class Colorizer:
     def __init__(self, name: str = "colorization", device: Device = "auto", root: Path | None = None,
                  threads: int = 0) -> None:
         root = root or models_dir()
-        self.card = load_card(name, root)
-        self.session = load_session(root / self.card["file"], device, threads)
-        sides = serving_sides(self.card)
+        self.card = load_card_as(name, ColorizationCard, root)
+        self.session = load_session(root / self.card.file, device, threads)
+        sides = self.card.sides
         self.spec = ColorizationSpec(
-            centres=np.asarray(self.card["bin_centres"], dtype=np.float32),
+            centres=np.asarray(self.card.bin_centres, dtype=np.float32),
             serve_short_side=sides[0],
             extra_short_sides=tuple(sides[1:]),
-            default_temperature=float(self.card["default_temperature"]),
-            output=self.card.get("output_kind", "logits"),
-            mirror_ensemble=bool(self.card.get("mirror_ensemble", False)),
+            default_temperature=self.card.default_temperature,
+            output=self.card.output_kind,
+            mirror_ensemble=self.card.mirror_ensemble,
         )
         self.input_name = self.session.get_inputs()[0].name
 

@@ -5,7 +5,7 @@ Notation: Q bins with centres ``centres`` (Q, 2); N pixels; ab values (N, 2).
 
 import numpy as np
 
-from models.errors import BadParameterError
+from core.errors import BadParameterError
 from models.numerics import softmax
 
 SOFT_NEIGHBOURS = 5

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from models.errors import (
+from core.errors import (
     ImageTooLargeError,
     NotAnImageError,
     TruncatedImageError,
@@ -148,8 +148,3 @@ def encode_png(rgb8: np.ndarray, compress_level: int = 1) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.asarray(rgb8, dtype=np.uint8)).save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()
-
-
-def resize_rgb8(rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(H, W, 3) uint8 -> (h, w, 3) uint8 with a good antialiasing filter; size is (w, h)."""
-    return np.asarray(Image.fromarray(rgb8).resize(size, Image.Resampling.BICUBIC))

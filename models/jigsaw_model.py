@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cards import load_card, models_dir
-from models.errors import ModelNotAvailableError
+from core.errors import ModelNotAvailableError
+from models.cards import JigsawCard, load_card_as, models_dir
 from models.jigsaw import (
     DEFAULT_CELL_FIT,
     METHODS,
@@ -41,35 +41,35 @@ class JigsawSpec:
     cell_weight: float = 1.0  # neighbours method: weight of the cell head's log-probabilities
 
 
-def spec_from_card(card: dict) -> JigsawSpec:
-    """The serving spec of a card; raises ModelNotAvailableError when fields are missing."""
+def spec_from_card(card: JigsawCard) -> JigsawSpec:
+    """The serving spec of a card; raises ModelNotAvailableError when a setting is not one we know."""
+    solver = card.solver
     try:
-        solver = card.get("solver", {})
         return JigsawSpec(
-            tile=int(card["tile_size"]),
+            tile=card.tile_size,
             # The solver may serve another ratio than training's tile/cell, chosen on imagenette-val.
-            ratio=float(solver.get("tile_ratio", card["tile_ratio"])),
-            permutations=np.asarray(card["permutations"], dtype=np.int64).reshape(-1, N_TILES),
-            default_method=solver.get("default_method", "cell"),
-            rounds=int(solver.get("rounds", 3)),
-            flip=bool(solver.get("flip", False)),
-            cell_fit=check_cell_fit(solver.get("cell_fit", DEFAULT_CELL_FIT)),
-            cell_weight=float(solver.get("cell_weight", 1.0)),
+            ratio=card.tile_ratio if solver.tile_ratio is None else solver.tile_ratio,
+            permutations=np.asarray(card.permutations, dtype=np.int64).reshape(-1, N_TILES),
+            default_method=solver.default_method,
+            rounds=solver.rounds,
+            flip=solver.flip,
+            cell_fit=check_cell_fit(solver.cell_fit or DEFAULT_CELL_FIT),
+            cell_weight=solver.cell_weight,
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelNotAvailableError(f"jigsaw model card is incomplete ({exc})") from exc
+    except ValueError as exc:
+        raise ModelNotAvailableError(f"jigsaw model card {card.name} is not usable ({exc})") from exc
 
 
 class JigsawModel:
-    """An ONNX session plus its card's contract, as ``Colorizer`` is for colorization."""
+    """An ONNX session plus its card's contract, as the colorization model is for colorization."""
 
     def __init__(
         self, name: str = MODEL_NAME, device: Device = "auto", root: Path | None = None, threads: int = 0
     ) -> None:
         root = root or models_dir()
-        self.card = load_card(name, root)
+        self.card = load_card_as(name, JigsawCard, root)
         self.spec = spec_from_card(self.card)
-        self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
+        self.session = load_session(root / self.card.file, device, threads)
         names = {o.name for o in self.session.get_outputs()}
         self.outputs = [*OUTPUT_NAMES, *([NEIGHBOUR_OUTPUT] if NEIGHBOUR_OUTPUT in names else [])]
         if self.has_neighbours:

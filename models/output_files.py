@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from pathlib import Path
 
-from models.errors import OutputError
+from core.errors import OutputError
 
 
 def output_folder(folder: Path) -> Path:

@@ -8,7 +8,7 @@ upright, as PIL's ``Image.rotate(angle)``; ``rotate(img, -angle)`` makes it upri
 import numpy as np
 from PIL import Image
 
-from models.errors import BadParameterError
+from core.errors import BadParameterError
 from models.numerics import log_softmax
 from models.resample import bilinear_rows
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cards import load_card, models_dir, serving_sides
+from models.cards import RotationCard, load_card_as, models_dir
 from models.numerics import softmax
 from models.rotation import (
     ANGLES,
@@ -64,11 +64,11 @@ class RotationModel:
     def __init__(self, name: str = MODEL_NAME, device: Device = "auto", root: Path | None = None,
                  threads: int = 0) -> None:
         root = root or models_dir()
-        self.card = load_card(name, root)
-        self.session = load_session(root / self.card.get("file", f"{name}.onnx"), device, threads)
+        self.card = load_card_as(name, RotationCard, root)
+        self.session = load_session(root / self.card.file, device, threads)
         # The first side also gives the attention maps; more sides widen the ensemble.
-        self.short_sides = serving_sides(self.card)
-        self.mirror_views = bool(self.card.get("mirror_views", False))  # 8 views per side instead of 4
+        self.short_sides = self.card.sides
+        self.mirror_views = self.card.mirror_views  # 8 views per side instead of 4
 
     @property
     def short_side(self) -> int:

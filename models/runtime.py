@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from models.errors import ModelNotAvailableError
+from core.errors import ModelNotAvailableError
 
 Device = Literal["auto", "cpu", "cuda"]
 

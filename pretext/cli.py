@@ -10,54 +10,46 @@ import sys
 
 from pydantic import ValidationError
 
-from models.errors import PretextError
+from core.errors import PretextError
+from core.tasks import all_tasks
+from core.tasks.spec import Command
 
-# (words) -> (module, its add-arguments function, its run function, one-line help)
-COMMANDS: dict[tuple[str, ...], tuple[str, str, str, str]] = {
-    ("train", "colorization"): ("training.train_colorization", "add_arguments", "run",
-                                "train the colorization model"),
-    ("train", "jigsaw"): ("training.train_jigsaw", "add_arguments", "run", "train the jigsaw model"),
-    ("train", "rotation"): ("training.train_rotation", "add_arguments", "run", "train the rotation model"),
-    ("train", "supervised"): ("training.train_supervised", "add_arguments", "run",
-                              "train the shared trunk on imagenette labels (transfer upper bound)"),
-    ("evaluate", "colorization"): ("training.evaluate_colorization", "add_arguments", "run",
-                                   "evaluate colorization models"),
-    ("evaluate", "colorization-sweep"): ("training.sweep_colorization", "add_arguments", "run",
-                                         "choose serving size and temperature on imagenette-val"),
-    ("evaluate", "jigsaw"): ("training.evaluate_jigsaw", "add_arguments", "run", "evaluate the jigsaw model"),
-    ("evaluate", "rotation"): ("training.evaluate_rotation", "add_arguments", "run",
-                               "rotation accuracy on imagenette-val and turned photos"),
-    ("evaluate", "transfer"): ("training.evaluate_transfer", "add_arguments", "run",
-                               "linear classifiers on frozen features of every model's blocks"),
-    ("export", "colorization"): ("training.export_colorization", "add_arguments", "run",
-                                 "export a colorization run to ONNX"),
-    ("export", "jigsaw"): ("training.export_jigsaw", "add_arguments", "run", "export a jigsaw run to ONNX"),
-    ("export", "rotation"): ("training.export_rotation", "add_arguments", "run", "export a rotation run to ONNX"),
-    ("colorize",): ("models.colorize_cli", "add_arguments", "run", "colorize photos with the shipped ONNX model"),
-    ("jigsaw", "solve"): ("models.jigsaw_cli", "add_solve_arguments", "run_solve",
-                          "solve shuffled 3x3 puzzles with the shipped ONNX model"),
-    ("jigsaw", "shuffle"): ("models.jigsaw_cli", "add_shuffle_arguments", "run_shuffle",
-                            "shuffle a photo's 3x3 grid"),
-    ("rotate",): ("models.rotation_cli", "add_rotate_arguments", "run_rotate",
-                  "tell how far photos are rotated; --fix writes them upright"),
-    ("attention",): ("models.rotation_cli", "add_attention_arguments", "run_attention",
-                     "overlay the rotation network's attention map on a photo"),
-    ("turing", "import"): ("app.turing.import_cli", "add_arguments", "run",
-                           "add photos to the Turing-test pool and queue their colorizations"),
-}
+# The commands that belong to no task; each task's own come from its spec (core.tasks).
+GENERAL: tuple[Command, ...] = (
+    Command(("train", "supervised"), "training.train_supervised:add_arguments:run",
+            "train the shared trunk on imagenette labels (transfer upper bound)"),
+    Command(("evaluate", "transfer"), "training.evaluate_transfer:add_arguments:run",
+            "linear classifiers on frozen features of every model's blocks"),
+    Command(("turing", "import"), "pretext.turing:add_arguments:run",
+            "add photos to the Turing-test pool and queue their colorizations"),
+)
+
+
+def commands() -> dict[tuple[str, ...], Command]:
+    """Every command by its words, older names included (they run the same command)."""
+    found: dict[tuple[str, ...], Command] = {}
+    for command in (*(c for spec in all_tasks() for c in spec.commands), *GENERAL):
+        for words in (command.words, *command.aliases):
+            if words in found:
+                raise ValueError(f"two commands are called {' '.join(words)!r}")
+            found[words] = command
+    return found
 
 
 def usage() -> str:
     lines = ["usage: pretext COMMAND [options]   (pretext COMMAND --help for its options)", ""]
-    lines += [f"  {' '.join(words):<30} {entry[3]}" for words, entry in sorted(COMMANDS.items())]
+    for words, command in sorted(commands().items()):
+        alias = f" (the older name of pretext {' '.join(command.words)})" if words != command.words else ""
+        lines.append(f"  {' '.join(words):<30} {command.help}{alias}")
     return "\n".join(lines)
 
 
 def find_command(argv: list[str]) -> tuple[tuple[str, ...], list[str]] | None:
     """The longest registered command that prefixes argv, and the remaining arguments."""
+    known = commands()
     for n in (3, 2, 1):
         words = tuple(argv[:n])
-        if words in COMMANDS:
+        if words in known:
             return words, argv[n:]
     return None
 
@@ -69,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         print(usage(), file=sys.stderr if argv and argv[0] not in {"-h", "--help"} else sys.stdout)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     words, rest = found
-    module_name, add_name, run_name, help_ = COMMANDS[words]
+    command = commands()[words]
+    module_name, add_name, run_name = command.target.split(":")
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog="pretext " + " ".join(words), description=help_)
+    parser = argparse.ArgumentParser(prog="pretext " + " ".join(words), description=command.help)
     getattr(module, add_name)(parser)
     args = parser.parse_args(rest)
     try:

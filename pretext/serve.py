@@ -19,9 +19,10 @@ from typing import IO
 
 import redis
 
-from models.errors import ModelNotAvailableError
-from models.settings import PROJECT_ROOT, Settings, get_settings
-from worker.queues import KINDS, queue_name
+from core.errors import ModelNotAvailableError
+from core.queues import queue_names
+from core.settings import PROJECT_ROOT, Settings, get_settings
+from core.tasks import all_tasks
 
 STOP_GRACE_S = 20.0
 
@@ -142,7 +143,7 @@ def http_ok(url: str) -> bool:
 
 def workers_ready(redis_url: str, names: Sequence[str]) -> Callable[[], bool]:
     """A check that every worker in ``names`` (without @host) answers a ping."""
-    from worker.config import make_celery
+    from core.celery_config import make_celery
 
     celery = make_celery(get_settings().model_copy(update={"redis_url": redis_url}))
 
@@ -156,21 +157,21 @@ def workers_ready(redis_url: str, names: Sequence[str]) -> Callable[[], bool]:
 
 def worker_plan(settings: Settings) -> list[tuple[str, list[str]]]:
     """(worker name, its queues): one worker on every queue, or one per queue."""
-    queues = [queue_name(k) for k in KINDS]
+    queues = list(queue_names())
     if settings.worker_layout == "per_queue":
         return [(q, [q]) for q in queues]
     return [("pretext", queues)]
 
 
 def model_warnings(settings: Settings) -> list[str]:
-    from app.services.cards import MODEL_OF_KIND, installed_card
+    from app.services.cards import installed_card
 
     warnings = []
-    for kind, name in MODEL_OF_KIND.items():
+    for spec in all_tasks():
         try:
-            installed_card(settings.models_dir, name)
+            installed_card(settings.models_dir, spec.model)
         except ModelNotAvailableError as exc:
-            warnings.append(f"{exc}; POST /api/v1/{kind} answers 503 until then")
+            warnings.append(f"{exc}; POST /api/v1/{spec.name} answers 503 until then")
     return warnings
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import get_settings
+from core.settings import get_settings
 from tests.service_fixtures import (  # noqa: F401  (fixtures of the app and worker tests)
     api,
     celery_client,

@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 import pytest
 import redis
 
-from models.settings import PROJECT_ROOT, Settings
+from core.celery_config import make_celery
+from core.queues import queue_names
+from core.settings import PROJECT_ROOT, Settings
+from core.store import Job, JobStore
 from pretext.serve import Child, start_redis, start_worker
-from worker.config import make_celery
-from worker.queues import KINDS
-from worker.store import Job, JobStore
 
 T = TypeVar("T")
-ALL_QUEUES = list(KINDS)
+ALL_QUEUES = list(queue_names())
 # Sources whose change makes the cached tiny models stale.
 MODEL_SOURCES = ("training/nets.py", "training/export_onnx.py", "training/tiny_models.py",
                  "models/gamut.py", "models/color.py", "models/cards.py",

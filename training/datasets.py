@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.errors import DatasetNotFoundError
-from models.settings import get_settings
+from core.errors import DatasetNotFoundError
+from core.settings import get_settings
 
 SPLITS = ("imagenette-train", "imagenette-val", "tinyimagenet-train")
+TINY_SIZE = 64  # Tiny ImageNet's side
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 
 

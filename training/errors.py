@@ -1,6 +1,6 @@
 """Errors of the training side; ``pretext`` reports them and exits 2 instead of a traceback."""
 
-from models.errors import PretextError
+from core.errors import PretextError
 
 
 class TrainingConfigError(PretextError, ValueError):

@@ -7,57 +7,22 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from core.errors import PretextError
 from models.cards import serving_sides
 from models.color import rgb8_to_lab
 from models.colorization import decode_output, gray_rgb8, recolour
 from models.colorizer import Colorizer
-from models.errors import PretextError
 from models.imageio import load_image
 from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
-from training.metrics import ab_error_cdf, auc, class_balance_weights, colorfulness, psnr
+from training.metrics import Tally, colorfulness
 
 TEMPERATURES = {"classification T=1 (mean)": 1.0, "classification T=0.38 (annealed mean)": 0.38,
                 "classification T=0 (mode)": 0.0}
-PIXEL_STRIDE = 4  # ab errors are pooled over every 4th pixel in each direction
-
-
-@dataclass
-class Tally:
-    """Running sums of one method's measures over one dataset."""
-
-    errors: list[np.ndarray] = field(default_factory=list)
-    gt_ab: list[np.ndarray] = field(default_factory=list)
-    psnr: list[float] = field(default_factory=list)
-    colourfulness: list[float] = field(default_factory=list)
-    l_change: list[float] = field(default_factory=list)
-
-    def add(self, out8: np.ndarray, gt8: np.ndarray, gt_lab: np.ndarray) -> None:
-        lab = rgb8_to_lab(out8)
-        s = (slice(None, None, PIXEL_STRIDE), slice(None, None, PIXEL_STRIDE))
-        self.errors.append(np.linalg.norm(lab[s][..., 1:] - gt_lab[s][..., 1:], axis=-1).ravel())
-        self.gt_ab.append(gt_lab[s][..., 1:].reshape(-1, 2))
-        self.psnr.append(psnr(out8, gt8))
-        self.colourfulness.append(colorfulness(out8))
-        self.l_change.append(float(np.abs(lab[..., 0] - gt_lab[..., 0]).mean()))
-
-    def summary(self, centres: np.ndarray, gt_colourfulness: float) -> dict[str, float]:
-        errors = np.concatenate(self.errors)
-        weights = class_balance_weights(np.concatenate(self.gt_ab), centres)
-        c = float(np.mean(self.colourfulness))
-        return {
-            "auc_raw": round(auc(ab_error_cdf(errors)), 2),
-            "auc_rebalanced": round(auc(ab_error_cdf(errors, weights)), 2),
-            "psnr_db": round(float(np.mean(self.psnr)), 2),
-            "colorfulness": round(c, 2),
-            "colorfulness_vs_truth": round(c / gt_colourfulness, 3) if gt_colourfulness else 0.0,
-            "mean_abs_l_change": round(float(np.mean(self.l_change)), 3),
-        }
 
 
 def images_of(name: str, count: int | None):

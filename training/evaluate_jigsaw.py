@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from models.errors import ImageError, PretextError
+from core.errors import ImageError, PretextError
 from models.imageio import load_image
 from models.jigsaw import (
     CELL_FITS,

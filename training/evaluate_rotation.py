@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import ImageError, PretextError
+from core.errors import ImageError, PretextError
 from models.imageio import load_image
 from models.rotation import ANGLES
 from models.rotation_model import RotationModel, ViewLogits

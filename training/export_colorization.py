@@ -10,14 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.cards import models_dir, write_card
+from models.cards import models_dir
 from models.colorization import AB_SCALE
 from models.encoding import ANNEALED_T
 from training.cli_types import sides
-from training.export_onnx import export, parity, run_provenance
+from training.export_onnx import OnnxSpec, ParityError, export_with_card, run_provenance
 from training.nets import ColorizationNet, count_macs
-
-PARITY_TOLERANCE = 1e-3
 
 
 class PriorCorrected(nn.Module):
@@ -37,6 +35,18 @@ class PriorCorrected(nn.Module):
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
         return self.net(l_norm) - self.offset
+
+
+def onnx_spec() -> OnnxSpec:
+    """L in, bin logits (or ab) out at a quarter of its size; batch, height and width dynamic."""
+    gen = torch.Generator().manual_seed(0)
+    return OnnxSpec(
+        input_names=("l",),
+        output_names=("out",),
+        dynamic_axes={"l": {0: "batch", 2: "height", 3: "width"}, "out": {0: "batch", 2: "h4", 3: "w4"}},
+        example=(torch.zeros(1, 1, 64, 96),),
+        parity_inputs=(torch.rand(2, 1, 136, 200, generator=gen) * 2 - 1,),
+    )
 
 
 def load_checkpoint(run_dir: Path) -> tuple[ColorizationNet, dict[str, Any]]:
@@ -108,34 +118,26 @@ def run(args: argparse.Namespace) -> int:
     kind = ck["task"]["config"]["kind"]
     name = args.name or ("colorization" if kind == "classification" else "colorization-regression")
     out_dir = args.out_dir or models_dir()
-    path = out_dir / f"{name}.onnx"
     alpha = getattr(args, "prior_correction", 0.0) if kind == "classification" else 0.0
     if alpha:
         model = PriorCorrected(model, np.asarray(ck["task"]["weights"]), alpha).eval()
-    export(
-        model,
-        torch.zeros(1, 1, 64, 96),
-        path,
-        "l",
-        ["out"],
-        {"l": {0: "batch", 2: "height", 3: "width"}, "out": {0: "batch", 2: "h4", 3: "w4"}},
-    )
-    # Parity at another batch and size than the export's example proves the axes are dynamic.
-    gen = torch.Generator().manual_seed(0)
-    diff = parity(model, path, torch.rand(2, 1, 136, 200, generator=gen) * 2 - 1)
-    if diff > PARITY_TOLERANCE:
-        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(ck, args.run, args.serve_short_side, name,
+                          getattr(args, "default_temperature", ANNEALED_T))
+        card["parity_max_abs_diff"] = diff
+        card["prior_correction"] = alpha
+        card["mirror_ensemble"] = bool(getattr(args, "mirror_ensemble", False))
+        if alpha:
+            card["outputs"]["out"] += f", already minus {alpha} * log(rebalancing weight of the bin)"
+        if args.metrics and args.metrics.is_file():
+            card["metrics"] = json.loads(args.metrics.read_text())
+        return card
+
+    try:
+        exported = export_with_card(model, out_dir / f"{name}.onnx", onnx_spec(), card_for)
+    except ParityError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    card = build_card(ck, args.run, args.serve_short_side, name,
-                      getattr(args, "default_temperature", ANNEALED_T))
-    card["parity_max_abs_diff"] = diff
-    card["prior_correction"] = alpha
-    card["mirror_ensemble"] = bool(getattr(args, "mirror_ensemble", False))
-    if alpha:
-        card["outputs"]["out"] += f", already minus {alpha} * log(rebalancing weight of the bin)"
-    if args.metrics and args.metrics.is_file():
-        card["metrics"] = json.loads(args.metrics.read_text())
-    card_file = write_card(card, path)
-    print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff,
-                      "size_mb": round(path.stat().st_size / 1e6, 2)}))
-    return 0 if np.isfinite(diff) else 1
+    print(json.dumps(exported.summary()))
+    return 0

@@ -9,18 +9,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.cards import models_dir, write_card
+from models.cards import models_dir
 from models.jigsaw import CELL_FITS, DEFAULT_CELL_FIT, N_TILES, hamming_matrix, min_hamming
 from models.jigsaw_model import INPUT_NAME, MODEL_NAME, NEIGHBOUR_OUTPUT, OUTPUT_NAMES
-from training.export_onnx import export, parity, run_provenance
+from training.export_onnx import OPSET, Exported, OnnxSpec, export_with_card, run_provenance
 from training.jigsaw import JigsawConfig
 from training.jigsaw import make_net as make_jigsaw_net
 from training.jigsaw_net import JigsawNet
 from training.nets import count_macs
 
 PAPER = "Noroozi and Favaro. Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles. ECCV 2016"
-OPSET = 17
-PARITY_TOLERANCE = 1e-3
 DEFAULT_METHOD = "cell"  # the cell head was trained on uniform shuffles, as the CLI sees them
 NEIGHBOUR_METHOD = "neighbours"  # the default where the model has the neighbour head
 DEFAULT_ROUNDS = 3
@@ -145,17 +143,17 @@ def build_card(
     }
 
 
-def export_net(model: JigsawNet, path: Path, tile: int) -> float:
-    """Export ``model`` with a dynamic batch axis; the parity error, RuntimeError above tolerance."""
+def onnx_spec(model: JigsawNet, tile: int) -> OnnxSpec:
+    """Nine tiles in, the heads' logits out (the neighbour head's where the model has it); batch dynamic."""
     names = output_names(model)
-    axes = {name: {0: "batch"} for name in (INPUT_NAME, *names)}
-    export(model.eval(), torch.zeros(2, N_TILES, 3, tile, tile), path, INPUT_NAME, names, axes, OPSET)
-    # Parity at another batch than the export's example proves the batch axis is dynamic.
     gen = torch.Generator().manual_seed(0)
-    diff = parity(model, path, torch.randn(5, N_TILES, 3, tile, tile, generator=gen))
-    if not diff <= PARITY_TOLERANCE:
-        raise RuntimeError(f"parity check failed: max |onnx - torch| = {diff}")
-    return diff
+    return OnnxSpec(
+        input_names=(INPUT_NAME,),
+        output_names=names,
+        dynamic_axes={name: {0: "batch"} for name in (INPUT_NAME, *names)},
+        example=(torch.zeros(2, N_TILES, 3, tile, tile),),
+        parity_inputs=(torch.randn(5, N_TILES, 3, tile, tile, generator=gen),),
+    )
 
 
 def export_run(
@@ -166,17 +164,19 @@ def export_run(
     serve_tile_ratio: float | None = None,
     cell_fit: str = DEFAULT_CELL_FIT,
     cell_weight: float = 1.0,
-) -> tuple[dict[str, Any], Path]:
-    """Export a run to ``out_dir/jigsaw.onnx`` + card; raises RuntimeError if parity fails."""
+) -> Exported:
+    """Export a run to ``out_dir/jigsaw.onnx`` + card; raises ParityError (a RuntimeError) if parity fails."""
     model, ck = load_checkpoint(run_dir)
-    path = out_dir / f"{MODEL_NAME}.onnx"
-    diff = export_net(model, path, config_from_state(ck["task"]).tile)
-    card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit, cell_weight)
-    card["parity_max_abs_diff"] = diff
-    if metrics is not None and metrics.is_file():
-        card["metrics"]["evaluation"] = json.loads(metrics.read_text())
-    card_file = write_card(card, path)
-    return json.loads(card_file.read_text()), card_file
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(ck, run_dir, flip, serve_tile_ratio, cell_fit, cell_weight)
+        card["parity_max_abs_diff"] = diff
+        if metrics is not None and metrics.is_file():
+            card["metrics"]["evaluation"] = json.loads(metrics.read_text())
+        return card
+
+    spec = onnx_spec(model, config_from_state(ck["task"]).tile)
+    return export_with_card(model, out_dir / f"{MODEL_NAME}.onnx", spec, card_for)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -201,23 +201,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.serve_tile_ratio is not None and not 0 < args.serve_tile_ratio <= 1:
             raise RuntimeError(f"--serve-tile-ratio must be in (0, 1], got {args.serve_tile_ratio}")
-        card, card_file = export_run(
+        exported = export_run(
             args.run, out_dir, args.metrics, args.solver_flip, args.serve_tile_ratio, args.serve_cell_fit,
             args.serve_cell_weight,
         )
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    path = out_dir / card["file"]
-    print(
-        json.dumps(
-            {
-                "onnx": str(path),
-                "card": str(card_file),
-                "sha256": card["sha256"],
-                "parity_max_abs_diff": card["parity_max_abs_diff"],
-                "size_mb": round(path.stat().st_size / 1e6, 2),
-            }
-        )
-    )
+    print(json.dumps(exported.summary()))
     return 0

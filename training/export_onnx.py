@@ -1,13 +1,60 @@
-"""ONNX export with a parity check against PyTorch (timm style), shared by every model."""
+"""ONNX export with a parity check against PyTorch (timm style) and the model card, shared by every model.
+
+Each task supplies only what differs: the module to export (its network, or a wrapper of it), an
+``OnnxSpec`` (graph names, dynamic axes, example and parity inputs, tolerance) and its card.
+"""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from models.cards import write_card
+
+PARITY_TOLERANCE = 1e-3
+OPSET = 17
+
+
+@dataclass(frozen=True)
+class OnnxSpec:
+    """One task's ONNX contract and the inputs that trace and check it."""
+
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    dynamic_axes: dict[str, dict[int, str]]
+    example: tuple[torch.Tensor, ...]  # traced by the exporter
+    # Another batch and size than the example's: parity there proves the dynamic axes are dynamic.
+    parity_inputs: tuple[torch.Tensor, ...]
+    tolerance: float = PARITY_TOLERANCE
+    opset: int = OPSET
+
+
+class ParityError(RuntimeError):
+    """The exported graph's outputs differ from PyTorch's by more than the task's tolerance."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote: the ONNX file, its card and the parity error."""
+
+    onnx: Path
+    card: Path
+    parity_max_abs_diff: float
+
+    def summary(self) -> dict[str, Any]:
+        """The one-line JSON report every ``pretext export`` prints."""
+        return {
+            "onnx": str(self.onnx),
+            "card": str(self.card),
+            "sha256": json.loads(self.card.read_text())["sha256"],
+            "parity_max_abs_diff": self.parity_max_abs_diff,
+            "size_mb": round(self.onnx.stat().st_size / 1e6, 2),
+        }
 
 
 def _as_tuple(x: torch.Tensor | Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
@@ -68,3 +115,19 @@ def run_provenance(run_dir: Path, ck: dict[str, Any]) -> dict[str, Any]:
         # A continuation's card must name the export it grew from, or its figures read as a fresh run's.
         "initialised_from": summary.get("initialised_from"),
     }
+
+
+def export_checked(model: nn.Module, path: Path, spec: OnnxSpec) -> float:
+    """Export ``model`` to ``path`` as ``spec`` says; the parity error, ParityError above the tolerance."""
+    export(model, spec.example, path, list(spec.input_names), spec.output_names, spec.dynamic_axes, spec.opset)
+    diff = parity(model, path, spec.parity_inputs)
+    if not diff <= spec.tolerance:  # written so that NaN fails too
+        raise ParityError(f"parity check failed: max |onnx - torch| = {diff}")
+    return diff
+
+
+def export_with_card(model: nn.Module, path: Path, spec: OnnxSpec,
+                     card_for: Callable[[float], dict[str, Any]]) -> Exported:
+    """Export, check parity, then write ``card_for(parity error)`` beside the ONNX file (stamped with its hash)."""
+    diff = export_checked(model, path, spec)
+    return Exported(path, write_card(card_for(diff), path), diff)

@@ -8,15 +8,13 @@ from typing import Any
 
 import torch
 
-from models.cards import models_dir, write_card
+from models.cards import models_dir
 from models.rotation import ANGLES, IMAGE_MEAN, IMAGE_STD
 from models.rotation_model import INPUT_NAMES, OUTPUT_NAMES
 from training.cli_types import sides
-from training.export_onnx import export, parity, run_provenance
+from training.export_onnx import OnnxSpec, ParityError, export_with_card, run_provenance
 from training.nets import count_macs
 from training.rotation import RotationNet, RotationWithAttention
-
-PARITY_TOLERANCE = 1e-3
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,14 +27,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve with 8 views (4 turns, mirrored and not) instead of 4; choose on imagenette-val")
 
 
-def export_net(net: RotationNet, path: Path) -> float:
-    """Export with dynamic batch/height/width; returns the parity error at another size."""
-    wrapped = RotationWithAttention(net.eval())
+def onnx_spec() -> OnnxSpec:
+    """``RotationWithAttention``'s contract: (image, p) in, logits and attention maps out; batch and size dynamic."""
     axes = {"image": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}}
     axes.update({name: {0: "batch", 1: f"h{i}", 2: f"w{i}"} for i, name in enumerate(OUTPUT_NAMES[1:])})
-    export(wrapped, (torch.zeros(1, 3, 64, 64), torch.tensor([2.0])), path, list(INPUT_NAMES), OUTPUT_NAMES, axes)
     gen = torch.Generator().manual_seed(0)
-    return parity(wrapped, path, (torch.randn(3, 3, 80, 120, generator=gen), torch.tensor([1.5])))
+    return OnnxSpec(
+        input_names=INPUT_NAMES,
+        output_names=OUTPUT_NAMES,
+        dynamic_axes=axes,
+        example=(torch.zeros(1, 3, 64, 64), torch.tensor([2.0])),
+        parity_inputs=(torch.randn(3, 3, 80, 120, generator=gen), torch.tensor([1.5])),
+    )
 
 
 def build_card(net: RotationNet, *, version: str, serve_short_side: int | list[int], parity_diff: float,
@@ -78,22 +80,26 @@ def run(args: argparse.Namespace) -> int:
     net = RotationNet()
     net.load_state_dict(ck["model"])
     out_dir = args.out_dir or models_dir()
-    path = out_dir / "rotation.onnx"
-    diff = export_net(net, path)
-    if diff > PARITY_TOLERANCE:
-        print(f"parity check failed: max |onnx - torch| = {diff}", file=sys.stderr)
-        return 1
     cfg = ck["task"]["config"]
-    card = build_card(
-        net,
-        version=f"rotation-step{ck['step']}",
-        serve_short_side=args.serve_short_side or cfg["size"],
-        parity_diff=diff,
-        training={"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
-                  "loop": ck.get("config"), "steps": ck["step"], **run_provenance(args.run, ck)},
-        metrics=json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
-    )
-    card["mirror_views"] = bool(getattr(args, "mirror_views", False))
-    card_file = write_card(card, path)
-    print(json.dumps({"onnx": str(path), "card": str(card_file), "parity_max_abs_diff": diff}))
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(
+            net,
+            version=f"rotation-step{ck['step']}",
+            serve_short_side=args.serve_short_side or cfg["size"],
+            parity_diff=diff,
+            training={"data": ["imagenette-train", "tinyimagenet-train"], "config": cfg,
+                      "loop": ck.get("config"), "steps": ck["step"], **run_provenance(args.run, ck)},
+            metrics=json.loads(args.metrics.read_text()) if args.metrics and args.metrics.is_file() else {},
+        )
+        card["mirror_views"] = bool(getattr(args, "mirror_views", False))
+        return card
+
+    try:
+        exported = export_with_card(RotationWithAttention(net.eval()), out_dir / "rotation.onnx", onnx_spec(),
+                                    card_for)
+    except ParityError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(json.dumps(exported.summary()))
     return 0

@@ -41,6 +41,7 @@ from models.numerics import log_softmax
 from training.datasets import ZipSplit
 from training.errors import TrainingConfigError
 from training.jigsaw_net import JigsawNet, NeighbourHead
+from training.nets import WIDTHS
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -61,7 +62,7 @@ class JigsawConfig:
     # Largest aspect ratio of a training crop (1 = square crops only). Serving stretches the cells of
     # 3:2 and 2:3 photos to square tiles; non-square crops squeezed to square train on that distortion.
     aspect: float = 1.0
-    widths: tuple[int, ...] = (32, 64, 128, 160)
+    widths: tuple[int, ...] = WIDTHS
     dim: int = 256
     hidden: int = 512
     dropout: float = 0.3

@@ -4,13 +4,13 @@ import torch
 from torch import nn
 
 from models.jigsaw import N_TILES
-from training.nets import Trunk, conv_bn
+from training.nets import WIDTHS, Trunk, conv_bn
 
 
 class TileEncoder(nn.Module):
     """(N, 3, t, t) tile -> (N, dim) feature: the shared trunk, global average pool, a small FC."""
 
-    def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 160), dim: int = 256) -> None:
+    def __init__(self, widths: tuple[int, ...] = WIDTHS, dim: int = 256) -> None:
         super().__init__()
         self.trunk = Trunk(3, widths)
         self.fc = nn.Sequential(nn.Linear(widths[-1], dim), nn.ReLU(inplace=True))
@@ -131,7 +131,7 @@ class JigsawNet(nn.Module):
     def __init__(
         self,
         n_perms: int,
-        widths: tuple[int, ...] = (32, 64, 128, 160),
+        widths: tuple[int, ...] = WIDTHS,
         dim: int = 256,
         hidden: int = 512,
         dropout: float = 0.3,

@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+WIDTHS = (32, 64, 128, 160)  # the shared trunk's block widths, as shipped
+
 
 def conv_bn(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
     return nn.Sequential(
@@ -20,7 +22,7 @@ class Trunk(nn.Module):
     to about 170 px without losing resolution.
     """
 
-    def __init__(self, in_channels: int = 1, widths: tuple[int, ...] = (32, 64, 128, 160)) -> None:
+    def __init__(self, in_channels: int = 1, widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
         w1, w2, w3, w4 = widths
         self.widths = widths
@@ -50,7 +52,7 @@ class Trunk(nn.Module):
 class TrunkClassifier(nn.Module):
     """Image (B, C, H, W) -> class logits (B, classes): the shared trunk, global average pool, linear."""
 
-    def __init__(self, classes: int, in_channels: int = 3, widths: tuple[int, ...] = (32, 64, 128, 160),
+    def __init__(self, classes: int, in_channels: int = 3, widths: tuple[int, ...] = WIDTHS,
                  dropout: float = 0.2) -> None:
         super().__init__()
         self.trunk = Trunk(in_channels, widths)
@@ -63,7 +65,7 @@ class TrunkClassifier(nn.Module):
 class ColorizationNet(nn.Module):
     """L (B, 1, H, W) -> (B, out_channels, H/4, W/4): ab-bin logits, or ab/110 for regression."""
 
-    def __init__(self, out_channels: int, widths: tuple[int, ...] = (32, 64, 128, 160)) -> None:
+    def __init__(self, out_channels: int, widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
         self.trunk = Trunk(1, widths)
         w2, w4 = widths[1], widths[3]

@@ -13,12 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.rotation import ANGLES, normalise, rotations
-from training.colorization import TINY_SIZE, random_crops, zoomed_crops
-from training.datasets import ZipSplit
+from training.crops import random_crops, zoomed_crops
+from training.datasets import TINY_SIZE, ZipSplit
 from training.errors import TrainingConfigError
-from training.nets import TrunkClassifier
-
-WIDTHS = (32, 64, 128, 160)
+from training.nets import WIDTHS, TrunkClassifier
 
 
 class RotationNet(TrunkClassifier):

@@ -13,11 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.rotation import normalise
-from training.colorization import random_crops
+from training.crops import random_crops
 from training.datasets import ZipSplit
-from training.nets import TrunkClassifier
+from training.nets import WIDTHS, TrunkClassifier
 
-WIDTHS = (32, 64, 128, 160)
 N_CLASSES = 10
 
 

@@ -17,8 +17,7 @@ from models.colorizer import Colorizer
 from models.encoding import rebalance_weights, smooth_prior
 from training.cli_types import sides
 from training.datasets import ZipSplit
-from training.evaluate_colorization import Tally
-from training.metrics import colorfulness
+from training.metrics import Tally, colorfulness
 
 
 def mirror_settings(text: str) -> list[bool] | None:

@@ -2,14 +2,14 @@
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from models.cards import write_card
 from models.encoding import ANNEALED_T
 from models.gamut import in_gamut_bins
 from models.jigsaw import permutation_set
-from training.export_onnx import export
+from training.export_onnx import export_with_card
 from training.nets import ColorizationNet
 
 UNTRAINED = "untrained, for tests and benchmarks only"
@@ -18,11 +18,11 @@ UNTRAINED = "untrained, for tests and benchmarks only"
 def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
                       widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
     """Write colorization.onnx and its card into ``out_dir``; returns the card's path."""
+    from training.export_colorization import onnx_spec
+
     centres = in_gamut_bins()
     torch.manual_seed(seed)
     model = ColorizationNet(out_channels=len(centres), widths=widths).eval()
-    path = export(model, torch.zeros(1, 1, 64, 96), out_dir / "colorization.onnx", "l", ["out"],
-                  {"l": {0: "batch", 2: "height", 3: "width"}, "out": {0: "batch", 2: "h4", 3: "w4"}})
     card = {
         "name": "colorization",
         "task": "colorization",
@@ -34,13 +34,13 @@ def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
         "num_bins": len(centres),
         "note": UNTRAINED,
     }
-    return write_card(card, path)
+    return export_with_card(model, out_dir / "colorization.onnx", onnx_spec(), lambda _diff: card).card
 
 
 def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8),
                 tile: int = 16, cell: int = 19, set_size: int = 24, neighbour_strip: int = 4) -> Path:
     """Write jigsaw.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
-    from training.export_jigsaw import build_card, export_net
+    from training.export_jigsaw import build_card, onnx_spec
     from training.jigsaw import JigsawConfig, make_net
 
     cfg = JigsawConfig(tile=tile, cell=cell, set_size=set_size, widths=widths, dim=16, hidden=32,
@@ -48,31 +48,35 @@ def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] 
     perms = permutation_set(cfg.set_size, cfg.set_seed)
     torch.manual_seed(seed)
     model = make_net(cfg, len(perms)).eval()
-    path = out_dir / "jigsaw.onnx"
-    diff = export_net(model, path, cfg.tile)
     config = {**asdict(cfg), "widths": list(cfg.widths)}
     ck = {"task": {"config": config, "permutations": perms.tolist()}, "step": 0}
-    card = build_card(ck, out_dir / "no-run")
-    card.update(version=f"jigsaw-tiny-{'x'.join(map(str, widths))}-seed{seed}", parity_max_abs_diff=diff,
-                training={"config": config, "steps": 0}, note=UNTRAINED)
-    return write_card(card, path)
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(ck, out_dir / "no-run")
+        card.update(version=f"jigsaw-tiny-{'x'.join(map(str, widths))}-seed{seed}", parity_max_abs_diff=diff,
+                    training={"config": config, "steps": 0}, note=UNTRAINED)
+        return card
+
+    return export_with_card(model, out_dir / "jigsaw.onnx", onnx_spec(model, cfg.tile), card_for).card
 
 
 def tiny_rotation(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
                   widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
     """Write rotation.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
-    from training.export_rotation import build_card, export_net
-    from training.rotation import RotationNet
+    from training.export_rotation import build_card, onnx_spec
+    from training.rotation import RotationNet, RotationWithAttention
 
     torch.manual_seed(seed)
     net = RotationNet(widths).eval()
-    path = out_dir / "rotation.onnx"
-    diff = export_net(net, path)
-    card = build_card(net, version=f"rotation-tiny-{'x'.join(map(str, widths))}-seed{seed}",
-                      serve_short_side=serve_short_side, parity_diff=diff,
-                      training={"config": {"widths": list(widths)}, "steps": 0})
-    card["note"] = UNTRAINED
-    return write_card(card, path)
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(net, version=f"rotation-tiny-{'x'.join(map(str, widths))}-seed{seed}",
+                          serve_short_side=serve_short_side, parity_diff=diff,
+                          training={"config": {"widths": list(widths)}, "steps": 0})
+        card["note"] = UNTRAINED
+        return card
+
+    return export_with_card(RotationWithAttention(net), out_dir / "rotation.onnx", onnx_spec(), card_for).card
 
 
 def tiny_models(out_dir: Path) -> list[Path]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from models.jigsaw import DEFAULT_SET_SEED, DEFAULT_SET_SIZE
 from training.jigsaw import JigsawConfig, JigsawTask
 from training.loop import add_loop_arguments, loop_config, run_and_report
+from training.nets import WIDTHS
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -37,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channel-shift", type=int, default=1)
     p.add_argument("--aspect", type=float, default=1.0,
                    help="largest aspect ratio of training crops, squeezed square as serving does (1 = square)")
-    p.add_argument("--widths", type=widths, default=(32, 64, 128, 160), help="trunk block widths")
+    p.add_argument("--widths", type=widths, default=WIDTHS, help="trunk block widths")
     p.add_argument("--dim", type=int, default=256, help="tile feature size")
     p.add_argument("--hidden", type=int, default=512, help="hidden units of the permutation head")
     p.add_argument("--cell-width", type=int, default=128, help="token width of the relational cell head")

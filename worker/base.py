@@ -6,18 +6,21 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from celery import Task
+from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
-from models.errors import PretextError
-from models.settings import get_settings
-from worker.errors import JobNotFoundError
-from worker.store import Job, JobStore
+from core.errors import JobNotFoundError, PretextError
+from core.redis_client import sync_redis
+from core.settings import get_settings
+from core.store import Job, JobStore
+from core.tasks.spec import JobParams, TaskSpec
+from worker.tasks import job_function
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
 Work = Callable[[Job, JobStore], tuple[dict[str, Any], dict[str, bytes]]]
+TaskWork = Callable[[Job, JobStore, JobParams], tuple[dict[str, Any], dict[str, bytes]]]
 
 _store: JobStore | None = None
 
@@ -27,9 +30,7 @@ def store() -> JobStore:
     global _store
     if _store is None:
         settings = get_settings()
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
-                                      socket_connect_timeout=settings.redis_timeout_s)
-        _store = JobStore(client, settings.job_ttl_s)
+        _store = JobStore(sync_redis(settings), settings.job_ttl_s)
     return _store
 
 
@@ -91,3 +92,24 @@ def run_job(task: Task, job_id: str, work: Work) -> dict[str, Any]:
                         "processing_s": round(time.perf_counter() - t0, 4)}
     st.succeed(job, result, blobs)
     return {"status": "succeeded"}
+
+
+def with_params(spec: TaskSpec, work: TaskWork) -> Work:
+    """``work`` called with the job's params validated by the task's model (the route validated them too)."""
+
+    def validated(job: Job, st: JobStore) -> tuple[dict[str, Any], dict[str, bytes]]:
+        return work(job, st, spec.params.parse(job.params))
+
+    return validated
+
+
+def register(app: Celery, spec: TaskSpec) -> Task:
+    """The Celery task that runs jobs of ``spec``: its job function inside the shared life cycle."""
+    work = with_params(spec, job_function(spec))
+
+    def run(self: Task, job_id: str) -> dict[str, Any]:
+        return run_job(self, job_id, work)
+
+    run.__name__ = run.__qualname__ = spec.name
+    run.__module__ = f"worker.tasks.{spec.name}"
+    return app.task(name=spec.task_name, base=JobTask, bind=True)(run)

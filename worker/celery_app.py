@@ -4,10 +4,11 @@ import logging
 
 from celery.signals import worker_process_init, worker_ready
 
-from models.settings import get_settings
+from core.celery_config import make_celery
+from core.settings import get_settings
+from core.tasks import all_tasks
 from worker import sessions
-from worker.config import make_celery
-from worker.tasks import task_modules
+from worker.base import register
 
 logger = logging.getLogger(__name__)
 
@@ -15,8 +16,16 @@ settings = get_settings()
 if not settings.redis_url:
     raise RuntimeError("REDIS_URL is not set; start the service with `make run` (python -m pretext.serve)")
 
-celery_app = make_celery(settings, include=task_modules())
+celery_app = make_celery(settings)
 app = celery_app  # the name `celery -A` looks for first
+TASKS = {spec.name: register(celery_app, spec) for spec in all_tasks()}
+if settings.worker_queues:
+    # A worker started without --queues consumes every queue it knows: here, only the ones asked for.
+    chosen = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
+    unknown = chosen - {q.name for q in celery_app.conf.task_queues}
+    if unknown:
+        raise RuntimeError(f"PRETEXT_WORKER_QUEUES names unknown queues {sorted(unknown)}")
+    celery_app.conf.task_queues = [q for q in celery_app.conf.task_queues if q.name in chosen]
 
 
 @worker_process_init.connect

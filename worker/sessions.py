@@ -1,31 +1,32 @@
 """Model sessions, opened once per worker process after the fork and reopened if the model changes."""
 
+import importlib
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from core.errors import ModelNotAvailableError
+from core.settings import get_settings
+from core.tasks import all_tasks, get_task
 from models.cards import card_path
-from models.colorizer import Colorizer
-from models.errors import ModelNotAvailableError
-from models.jigsaw_model import JigsawModel
-from models.rotation_model import RotationModel
-from models.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-COLORIZATION = "colorization"
-JIGSAW = "jigsaw"
-ROTATION = "rotation"
-
-M = TypeVar("M")
 
 # model name -> (card mtime, session); per process, so never filled before the fork.
 _sessions: dict[str, tuple[int, Any]] = {}
 
 
-def _open(name: str, factory: Callable[..., M]) -> M:
-    """This process's ``factory`` session for model ``name``, reopened when its card changes."""
+def serving_class(task: str) -> type:
+    """The serving class of ``task`` (``TaskSpec.serving``, "module:Class"), imported on first use."""
+    module, _, name = get_task(task).serving.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def model(task: str, name: str | None = None) -> Any:
+    """This process's serving object for ``task`` (its card ``name``, default the task's model), reopened when
+    its card changes; ModelNotAvailableError if it is not installed."""
+    spec = get_task(task)
+    name = name or spec.model
     settings = get_settings()
     root = Path(settings.models_dir)
     card = card_path(name, root)
@@ -36,31 +37,16 @@ def _open(name: str, factory: Callable[..., M]) -> M:
     cached = _sessions.get(name)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    model = factory(name, device=settings.device, root=root, threads=settings.onnx_threads)
-    _sessions[name] = (stamp, model)
-    logger.info("opened %s (%s) on %s", name, model.card.get("version"), model.session.get_providers()[0])
-    return model
-
-
-def colorizer(name: str = COLORIZATION) -> Colorizer:
-    """This process's session for model ``name``; raises ModelNotAvailableError if it is not installed."""
-    return _open(name, Colorizer)
-
-
-def jigsaw(name: str = JIGSAW) -> JigsawModel:
-    """This process's jigsaw solver; raises ModelNotAvailableError if it is not installed."""
-    return _open(name, JigsawModel)
-
-
-def rotation(name: str = ROTATION) -> RotationModel:
-    """This process's rotation model; raises ModelNotAvailableError if it is not installed."""
-    return _open(name, RotationModel)
+    opened = serving_class(spec.name)(name, device=settings.device, root=root, threads=settings.onnx_threads)
+    _sessions[name] = (stamp, opened)
+    logger.info("opened %s (%s) on %s", name, opened.card.version, opened.session.get_providers()[0])
+    return opened
 
 
 def warm() -> None:
-    """Open every installed model now, so the first job does not pay for it; missing ones are logged."""
-    for kind, opener in (("colorize", colorizer), ("jigsaw", jigsaw), ("rotation", rotation)):
+    """Open every task's model now, so the first job does not pay for it; missing ones are logged."""
+    for spec in all_tasks():
         try:
-            opener()
+            model(spec.name)
         except ModelNotAvailableError as exc:
-            logger.warning("%s; %s jobs will fail until it is installed", exc, kind)
+            logger.warning("%s; %s jobs will fail until it is installed", exc, spec.name)

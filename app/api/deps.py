@@ -6,11 +6,10 @@ from celery import Celery
 from fastapi import Depends, Query, Request
 
 from app.services.jobs import AsyncJobStore
-from models.settings import Settings
-from worker.errors import ServiceUnavailableError
-from worker.store import Job
-
-NOT_CONFIGURED = "REDIS_URL is not set, so there is no job queue; start the service with `make run`"
+from core.errors import ServiceUnavailableError
+from core.redis_client import NOT_CONFIGURED
+from core.settings import Settings
+from core.store import Job, JobStore
 
 
 def _settings(request: Request) -> Settings:
@@ -24,6 +23,13 @@ def _store(request: Request) -> AsyncJobStore:
     return store
 
 
+def _jobs(request: Request) -> JobStore:
+    jobs = request.app.state.jobs
+    if jobs is None:
+        raise ServiceUnavailableError(NOT_CONFIGURED)
+    return jobs
+
+
 def _celery(request: Request) -> Celery:
     celery = request.app.state.celery
     if celery is None:
@@ -32,7 +38,8 @@ def _celery(request: Request) -> Celery:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
-StoreDep = Annotated[AsyncJobStore, Depends(_store)]
+StoreDep = Annotated[AsyncJobStore, Depends(_store)]  # reads and waits, in the event loop
+JobsDep = Annotated[JobStore, Depends(_jobs)]  # submissions, in a worker thread (core.submit)
 CeleryDep = Annotated[Celery, Depends(_celery)]
 
 

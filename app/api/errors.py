@@ -6,14 +6,16 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from models.errors import (
+from core.errors import (
     BadParameterError,
     ImageError,
     ImageTooLargeError,
+    JobNotFoundError,
+    JobStateError,
     ModelNotAvailableError,
     PretextError,
+    ServiceUnavailableError,
 )
-from worker.errors import JobNotFoundError, JobStateError, ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 

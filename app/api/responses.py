@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 
 from app.api.schemas import job_accepted, job_out
 from app.services.jobs import AsyncJobStore
-from models.errors import BadParameterError
-from models.settings import Settings
-from worker.store import Job
+from core.errors import BadParameterError
+from core.settings import Settings
+from core.store import Job
 
 Wait = Annotated[
     float,

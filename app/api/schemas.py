@@ -2,21 +2,22 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from worker.store import Job, Status
+from app.services.jobs import task_of
+from core.store import Job, Status
+from core.tasks import get_task
 
 API_PREFIX = "/api/v1"
 
 
 class Links(BaseModel):
+    """Where a job and its outputs are; each task adds its own (distribution, shuffled, attention...)."""
+
+    model_config = ConfigDict(extra="allow")
+
     self: str
     result: str | None = None
-    distribution: str | None = None  # colorize
-    recolor: str | None = None  # colorize
-    shuffled: str | None = None  # jigsaw: the puzzle as solved (the upload, or its server-side shuffle)
-    attention: str | None = None  # rotation: overlay of the requested block; /attention/{1..4} for others
-    attention_map: str | None = None  # rotation: the requested block's raw normalised map
 
 
 class JobAccepted(BaseModel):
@@ -46,20 +47,16 @@ def job_links(job: Job) -> Links:
     links = Links(self=base)
     if job.status == "succeeded":
         links.result = f"{base}/result"
-        result = job.result or {}
-        if job.kind == "colorize" and result.get("distribution"):
-            links.distribution = f"{base}/distribution"
-            links.recolor = f"{base}/recolor"
-        elif job.kind == "jigsaw":
-            links.shuffled = f"{base}/shuffled"
-        elif job.kind == "rotation" and result.get("attention"):
-            links.attention = f"{base}/attention/{result.get('block', 3)}"
-            links.attention_map = f"{links.attention}/map"
+        try:
+            extra = get_task(job.kind).links(base, job.result or {})
+        except KeyError:
+            extra = {}  # a kind no longer registered: its result still is
+        links = Links(self=base, result=links.result, **extra)
     return links
 
 
 def job_out(job: Job) -> JobOut:
-    return JobOut(id=job.id, kind=job.kind, status=job.status, result=job.result, error=job.error,
+    return JobOut(id=job.id, kind=task_of(job), status=job.status, result=job.result, error=job.error,
                   attempts=job.attempts, created_at=job.created_at, updated_at=job.updated_at,
                   links=job_links(job))
 

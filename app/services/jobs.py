@@ -1,4 +1,4 @@
-"""The API's (async) view of the job store: create jobs, read them and their blobs, wait for them."""
+"""The API's (async) view of the job store: read jobs and their blobs, wait for them (core.submit creates them)."""
 
 import asyncio
 import time
@@ -6,19 +6,18 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from worker.errors import JobNotFoundError, JobStateError
-from worker.store import (
+from core.errors import JobNotFoundError, JobStateError
+from core.store import (
     STATS_KEY,
     Job,
     blob_key,
-    create,
     done_channel,
     from_fields,
     is_job_id,
     job_key,
-    new_job,
     transition,
 )
+from core.tasks import get_task
 
 
 class AsyncJobStore:
@@ -27,14 +26,6 @@ class AsyncJobStore:
     def __init__(self, client: aioredis.Redis, ttl_s: int) -> None:
         self.client = client
         self.ttl_s = ttl_s
-
-    async def create(self, kind: str, params: dict[str, Any], blobs: dict[str, bytes]) -> Job:
-        """Store the blobs and a queued record in one transaction, before any task is sent."""
-        job = new_job(kind, params)
-        async with self.client.pipeline(transaction=True) as pipe:
-            create(pipe, job, blobs, self.ttl_s)
-            await pipe.execute()
-        return job
 
     async def get(self, job_id: str) -> Job:
         if not is_job_id(job_id):
@@ -92,9 +83,17 @@ class AsyncJobStore:
 
 
 def succeeded_result(job: Job, kind: str, what: str) -> dict[str, Any]:
-    """The result of a succeeded job of ``kind``; JobStateError (409) naming ``what`` otherwise."""
-    if job.kind != kind:
+    """The result of a succeeded job of task ``kind``; JobStateError (409) naming ``what`` otherwise."""
+    if task_of(job) != kind:
         raise JobStateError(f"job {job.id} is a {job.kind} job, not a {kind} job; it has no {what}")
     if job.status != "succeeded" or not job.result:
         raise JobStateError(f"job {job.id} is {job.status}; its {what} exists once it has succeeded")
     return job.result
+
+
+def task_of(job: Job) -> str:
+    """The registered name of a job's task (jobs recorded under an older name included)."""
+    try:
+        return get_task(job.kind).name
+    except KeyError:
+        return job.kind

@@ -2,7 +2,7 @@
 
 from fastapi import UploadFile
 
-from models.errors import ImageTooLargeError
+from core.errors import ImageTooLargeError
 from models.imageio import open_checked
 
 CHUNK = 1 << 20

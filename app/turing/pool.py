@@ -16,7 +16,7 @@ import numpy as np
 from app.turing import repository as repo
 from app.turing.db import Database
 from app.turing.images import is_colour, square
-from models.errors import PretextError
+from core.errors import PretextError
 from models.imageio import decode_image, encode_png, load_image
 
 logger = logging.getLogger(__name__)
@@ -94,24 +94,24 @@ def import_files(db: Database, files: Iterable[Path], root: Path | None, source:
 
 
 def queue_missing(db: Database, job_store, celery) -> int:
-    """Queue a colorize job for every photo without a model colorization; how many were queued."""
-    from worker.queues import task_name
+    """Queue a colorization job for every photo without a model colorization; how many were queued."""
+    from core.submit import submit
 
     with db.session() as s:
         todo = [(p.id, p.png, p.name) for p in repo.photos_without_model(s)]
     for photo_id, png, name in todo:
         rgb8 = decode_image(png)
-        job = job_store.create("colorize", {"temperature": None, "filename": name, "source": "turing"},
-                               {"input": encode_png(square(rgb8))})
+        # ServiceUnavailableError stops the round; the photos left are queued on the next one.
+        job = submit(job_store, celery, "colorization", {"temperature": None, "filename": name, "source": "turing"},
+                     {"input": encode_png(square(rgb8))})
         with db.session() as s:
             repo.add_queued(s, photo_id, job.id)
-        celery.send_task(task_name("colorize"), args=[job.id], task_id=job.id, ignore_result=True)
     return len(todo)
 
 
 def collect(db: Database, job_store) -> dict[str, int]:
     """Copy the results of finished colorize jobs into the database; counts of what changed."""
-    from worker.errors import JobNotFoundError
+    from core.errors import JobNotFoundError
 
     done = {"succeeded": 0, "failed": 0, "queued": 0}
     with db.session() as s:
@@ -123,7 +123,7 @@ def collect(db: Database, job_store) -> dict[str, int]:
             job = None
         if job is None:
             with db.session() as s:
-                repo.fail(s, col_id, "the colorize job expired before its result was collected")
+                repo.fail(s, col_id, "the colorization job expired before its result was collected")
             done["failed"] += 1
         elif job.status == "succeeded":
             rgb8 = decode_image(job_store.blob(job_id, "result"))
@@ -134,7 +134,7 @@ def collect(db: Database, job_store) -> dict[str, int]:
             done["succeeded"] += 1
         elif job.status == "failed":
             with db.session() as s:
-                repo.fail(s, col_id, job.error or "the colorize job failed")
+                repo.fail(s, col_id, job.error or "the colorization job failed")
             done["failed"] += 1
         else:
             done["queued"] += 1
@@ -160,18 +160,10 @@ def fill_if_empty(settings) -> str:
         report = import_files(db, files, root, source, seed=0)
         queued = 0
         if settings.redis_url:
-            import redis
+            from core.submit import job_queue
 
-            from worker.config import make_celery
-            from worker.store import JobStore
-
-            client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s)
-            celery = make_celery(settings)
-            try:
-                queued = queue_missing(db, JobStore(client, settings.job_ttl_s), celery)
-            finally:
-                celery.close()
-                client.close()
+            with job_queue(settings) as (store, celery):
+                queued = queue_missing(db, store, celery)
         return (f"Turing-test pool was empty: imported {report.added} photos from {source}; "
                 f"{queued} colorizations queued")
     finally:

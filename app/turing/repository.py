@@ -359,7 +359,3 @@ def vote_rows(s: Session, attention_pass_min: float) -> Iterator[tuple[Any, ...]
         yield (r[0], r[1].isoformat() if r[1] else "", r[2], r[4], r[5], r[6], r[7], int(r[8]), r[9], r[10],
                r[11], r[12], "" if r[13] is None else r[13], r[14], r[15], int(r[16]), int(not r[16]),
                "" if r[17] is None else r[17], int(r[3] in excluded))
-
-
-def count_votes(s: Session) -> int:
-    return int(s.scalar(select(func.count()).select_from(Vote)) or 0)

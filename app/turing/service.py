@@ -14,7 +14,7 @@ import anyio
 from fastapi import FastAPI
 
 from app.turing.db import Database, open_database
-from models.settings import Settings
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +58,11 @@ class TuringState:
 
 def _pool_worker(db: Database, settings: Settings, stop: threading.Event) -> None:
     """Queue colorizations for new photos and collect finished ones until ``stop`` is set."""
-    import redis
-
     from app.turing import pool
-    from worker.config import make_celery
-    from worker.store import JobStore
+    from core.submit import job_queue
 
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
-                                  socket_connect_timeout=settings.redis_timeout_s)
-    celery = make_celery(settings)
-    store = JobStore(client, settings.job_ttl_s)
     next_queue = 0.0
-    try:
+    with job_queue(settings) as (store, celery):
         while not stop.is_set():
             try:
                 if time.monotonic() >= next_queue:
@@ -80,9 +73,6 @@ def _pool_worker(db: Database, settings: Settings, stop: threading.Event) -> Non
             except Exception:  # Redis down, a bad photo...: log and try again later
                 logger.exception("the Turing-test pool collector failed; retrying")
             stop.wait(COLLECT_EVERY_S)
-    finally:
-        celery.close()
-        client.close()
 
 
 @asynccontextmanager

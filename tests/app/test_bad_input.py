@@ -14,34 +14,34 @@ EXPECTED = {"empty.jpg": 415, "text.png": 415, "truncated.jpg": 415, "bomb.png":
 
 def test_the_bad_file_corpus_is_refused_then_a_good_photo_still_works(api):
     for name, data in bad_files().items():
-        resp = api.post("/api/v1/colorize", files=image_field(data, name))
+        resp = api.post("/api/v1/colorization", files=image_field(data, name))
         assert resp.status_code == EXPECTED[name], (name, resp.text)
         assert isinstance(resp.json()["detail"], str) and resp.json()["detail"]
-    ok = api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(good_files()["rgba.png"]))
+    ok = api.post("/api/v1/colorization", params={"wait": 30}, files=image_field(good_files()["rgba.png"]))
     assert ok.status_code == 200 and ok.json()["status"] == "succeeded"
 
 
 def test_unsupported_format_is_415(api):
     ppm = b"P6\n2 2\n255\n" + bytes(12)
-    resp = api.post("/api/v1/colorize", files=image_field(ppm, "x.ppm"))
+    resp = api.post("/api/v1/colorization", files=image_field(ppm, "x.ppm"))
     assert resp.status_code == 415 and "PPM" in resp.json()["detail"]
 
 
 def test_wrong_field_name_is_422(api):
-    resp = api.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"], field="file"))
+    resp = api.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"], field="file"))
     assert resp.status_code == 422
     assert any(err["loc"][-1] == "image" for err in resp.json()["detail"])
 
 
 def test_no_body_at_all_is_422(api):
-    assert api.post("/api/v1/colorize").status_code == 422
+    assert api.post("/api/v1/colorization").status_code == 422
 
 
 @pytest.mark.parametrize("value", ["11", "-0.1", "nan", "inf", "abc", "1e999", ""])
 def test_absurd_temperatures_are_422(api, value):
     data = good_files()["rgb.jpg"]
-    by_query = api.post("/api/v1/colorize", params={"temperature": value}, files=image_field(data))
-    by_form = api.post("/api/v1/colorize", data={"temperature": value}, files=image_field(data))
+    by_query = api.post("/api/v1/colorization", params={"temperature": value}, files=image_field(data))
+    by_form = api.post("/api/v1/colorization", data={"temperature": value}, files=image_field(data))
     if value == "":
         # An empty form field means "not given" (the card's default); an empty query value is not a number.
         assert by_form.status_code == 202
@@ -53,7 +53,7 @@ def test_absurd_temperatures_are_422(api, value):
 
 @pytest.mark.parametrize("wait", ["-1", "61", "soon"])
 def test_wait_out_of_bounds_is_422(api, wait):
-    resp = api.post("/api/v1/colorize", params={"wait": wait}, files=image_field(good_files()["rgb.jpg"]))
+    resp = api.post("/api/v1/colorization", params={"wait": wait}, files=image_field(good_files()["rgb.jpg"]))
     assert resp.status_code == 422
 
 
@@ -66,13 +66,13 @@ def test_unknown_jobs_are_404(api, job_id, suffix):
 
 
 def test_recolor_needs_a_valid_temperature(api):
-    job = api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(good_files()["rgb.jpg"])).json()
+    job = api.post("/api/v1/colorization", params={"wait": 30}, files=image_field(good_files()["rgb.jpg"])).json()
     assert api.post(job["links"]["recolor"]).status_code == 422
     assert api.post(job["links"]["recolor"], params={"temperature": "12"}).status_code == 422
 
 
 def test_results_of_an_unfinished_job_are_409(api, job_store):
-    job = job_store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})  # never sent
+    job = job_store.create("colorization", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})  # never sent
     for suffix in ["/result", "/distribution", "/recolor?temperature=1"]:
         resp = api.get(f"/api/v1/jobs/{job.id}{suffix}")
         assert resp.status_code == 409 and "queued" in resp.json()["detail"], suffix
@@ -84,13 +84,13 @@ def test_uploads_over_the_limit_are_413(service_settings, worker):
     assert len(data) > 10_000
     with TestClient(create_app(small)) as client:
         # Under the body limit (which allows for multipart framing) but over the file limit.
-        resp = client.post("/api/v1/colorize", files=image_field(data, "photo.bmp"))
+        resp = client.post("/api/v1/colorization", files=image_field(data, "photo.bmp"))
         assert resp.status_code == 413 and "limit" in resp.json()["detail"]
         # Refused from Content-Length alone, before the body is read.
-        resp = client.post("/api/v1/colorize", files=image_field(data + bytes(200_000)))
+        resp = client.post("/api/v1/colorization", files=image_field(data + bytes(200_000)))
         assert resp.status_code == 413 and "limit" in resp.json()["detail"]
         # No Content-Length (chunked): refused while the body streams in.
         chunks = iter([b"-" * 50_000] * 4)
-        resp = client.post("/api/v1/colorize", content=chunks,
+        resp = client.post("/api/v1/colorization", content=chunks,
                            headers={"content-type": "multipart/form-data; boundary=xyz"})
         assert resp.status_code == 413, resp.text

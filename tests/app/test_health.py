@@ -4,12 +4,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from models.settings import Settings
+from core.celery_config import make_celery
+from core.settings import Settings
+from core.store import JobStore, from_fields
 from pretext.serve import free_port
 from tests.imagecorpus import good_files
 from tests.service_fixtures import image_field, run_redis
-from worker.config import make_celery
-from worker.store import JobStore, from_fields
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_everything_needing_redis_is_503_when_redis_is_down(tiny_models_dir):
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["detail"] == "Redis is unreachable"
-        resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+        resp = client.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]))
         assert resp.status_code == 503 and "Redis" in resp.json()["detail"]
         assert client.get("/api/v1/jobs/0123456789abcdef0123456789abcdef").status_code == 503
         assert client.get("/metrics").status_code == 200
@@ -55,11 +55,11 @@ def test_a_job_whose_task_cannot_be_sent_is_503_and_marked_failed(tmp_path, tiny
             # A real Celery client whose broker is gone, while the job store is up.
             dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
             client.app.state.celery = make_celery(dead)
-            resp = client.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+            resp = client.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]))
         assert resp.status_code == 503 and "queue" in resp.json()["detail"]
         redis = server.client()
         jobs = [from_fields(redis.hgetall(k)) for k in redis.scan_iter("pretext:job:*") if b":blob:" not in k]
-        assert [(j.status, j.kind) for j in jobs] == [("failed", "colorize")]
+        assert [(j.status, j.kind) for j in jobs] == [("failed", "colorization")]
         assert "never queued" in jobs[0].error
         assert JobStore(redis, 60).blob(jobs[0].id, "input") == good_files()["rgb.jpg"]
     finally:
@@ -69,7 +69,7 @@ def test_a_job_whose_task_cannot_be_sent_is_503_and_marked_failed(tmp_path, tiny
 def test_a_missing_model_is_503_with_a_clear_detail(tmp_path, service_settings):
     settings = service_settings.model_copy(update={"models_dir": tmp_path / "empty"})
     with TestClient(create_app(settings)) as client:
-        for kind, model in [("colorize", "colorization"), ("jigsaw", "jigsaw"), ("rotation", "rotation")]:
+        for kind, model in [("colorization", "colorization"), ("jigsaw", "jigsaw"), ("rotation", "rotation")]:
             resp = client.post(f"/api/v1/{kind}", files=image_field(good_files()["rgb.jpg"]))
             assert resp.status_code == 503
             detail = resp.json()["detail"]
@@ -91,11 +91,11 @@ def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api):
 
 
 def test_metrics_count_requests_by_route_and_jobs_by_kind_and_status(api):
-    api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(good_files()["rgb.jpg"]))
+    api.post("/api/v1/colorization", params={"wait": 30}, files=image_field(good_files()["rgb.jpg"]))
     api.get("/api/v1/jobs/0123456789abcdef0123456789abcdef")
     text = api.get("/metrics").text
-    assert 'pretext_http_requests_total{method="POST",route="/api/v1/colorize",status="200"}' in text
+    assert 'pretext_http_requests_total{method="POST",route="/api/v1/colorization",status="200"}' in text
     assert 'route="/api/v1/jobs/{job_id}",status="404"' in text
     assert "pretext_http_request_duration_seconds_bucket" in text
-    assert 'pretext_jobs_total{kind="colorize",status="succeeded"}' in text
+    assert 'pretext_jobs_total{kind="colorization",status="succeeded"}' in text
     assert 'pretext_queue_length{queue="jigsaw"}' in text

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from models.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 CHECK = """
 import sys

@@ -119,7 +119,7 @@ def test_an_image_smaller_than_the_grid_is_422_and_bad_files_415(api):
 
 
 def test_the_shuffled_image_of_other_or_unfinished_jobs_is_409(api, job_store):
-    colorize = api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(png(PHOTO))).json()
+    colorize = api.post("/api/v1/colorization", params={"wait": 30}, files=image_field(png(PHOTO))).json()
     resp = api.get(f"/api/v1/jobs/{colorize['id']}/shuffled")
     assert resp.status_code == 409 and "not a jigsaw job" in resp.json()["detail"]
     queued = job_store.create("jigsaw", {"seed": 1, "shuffled": False}, {"input": png(PHOTO)})  # never sent

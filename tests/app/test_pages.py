@@ -12,7 +12,7 @@ from PIL import Image
 from app.api.routes.pages import FRONTEND_DIR, PAGES
 from app.main import create_app
 from app.services.samples import GENERATED, GENERATED_SIDE, SAMPLE_LONG_SIDE
-from models.settings import Settings
+from core.settings import Settings
 
 LIMIT = 12345678
 LOCAL_ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')

@@ -1,8 +1,11 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the real service.
 
-The service is what ``make run`` starts: a private Redis, a Celery worker with the tiny models
-(both shared with the API tests through tests/service_fixtures.py) and uvicorn as a subprocess on a
-free port. Screenshots go to test-artifacts/browser/ (gitignored), on phone and desktop widths.
+The service is what ``make run`` starts: a private Redis, a Celery worker and uvicorn as a subprocess
+on a free port, all three the browser tests' own. They serve the shipped models from models/weights
+(the tiny untrained ones of tests/service_fixtures.py where those are missing), so the screenshots show
+real answers, and the generated sample scenes, so no dataset photo ends up in the repository.
+Screenshots go to test-artifacts/browser/ (gitignored), on phone and desktop widths, and the README's
+to docs/img/.
 """
 
 from collections.abc import Iterator
@@ -20,11 +23,13 @@ from tests.browser.helpers import (
     DESKTOP,
     EXPECTED_CONSOLE,
     NO_CHROMIUM,
+    SHIPPED_MODELS,
     TIMEOUT_MS,
     LiveServer,
+    shipped_models_ready,
     shot,
 )
-from tests.service_fixtures import RedisServer, Worker, wait_until, worker_env
+from tests.service_fixtures import RedisServer, Worker, run_redis, run_worker, wait_until, worker_env
 
 
 @pytest.fixture(scope="session")
@@ -36,12 +41,36 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium: Path, redis_server: RedisServer, worker: Worker, tiny_models_dir: Path,
+def browser_models_dir(request: pytest.FixtureRequest) -> Path:
+    """The shipped models when all are there, else the tiny untrained ones (built on demand)."""
+    return SHIPPED_MODELS if shipped_models_ready() else request.getfixturevalue("tiny_models_dir")
+
+
+@pytest.fixture(scope="session")
+def browser_redis(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis of the browser tests' own: the API tests' worker (tiny models) never takes their jobs."""
+    server = run_redis(tmp_path_factory.mktemp("browser-redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_worker(browser_redis: RedisServer, browser_models_dir: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    w = run_worker("browser", worker_env(browser_redis.url, browser_models_dir), tmp_path_factory.mktemp("logs"))
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, browser_redis: RedisServer, browser_worker: Worker, browser_models_dir: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn serving app.main on a free port, with the session's Redis, worker and tiny models."""
+    """uvicorn serving app.main on a free port, with the browser tests' Redis, worker and models."""
     port = free_port()
     log = tmp_path_factory.mktemp("uvicorn") / "api.log"
-    env = worker_env(redis_server.url, tiny_models_dir)
+    env = worker_env(browser_redis.url, browser_models_dir)
+    # No datasets folder: the pages offer the generated sample scenes (app/services/samples.py).
+    env["PRETEXT_DATASETS_DIR"] = str(tmp_path_factory.mktemp("no-datasets"))
     with log.open("wb") as out:
         child = start_api("127.0.0.1", port, env, stdout=out)
     url = f"http://127.0.0.1:{port}"

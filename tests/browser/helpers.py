@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from pretext.serve import Child
 from tests.imagecorpus import photo
 
@@ -21,7 +21,10 @@ NO_CHROMIUM = "Chromium not found at /usr/bin/chromium; install Debian's chromiu
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
-DESKTOP = {"width": 1280, "height": 900}
+DOCS_IMG = PROJECT_ROOT / "docs" / "img"  # the README's screenshots, rewritten by every run
+SHIPPED_MODELS = PROJECT_ROOT / "models" / "weights"
+SHIPPED = ("colorization", "jigsaw", "rotation")
+DESKTOP = {"width": 1366, "height": 850}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000  # the longest any step may wait: a job on the tiny models takes well under a second
 
@@ -62,15 +65,46 @@ def shot(pg: Any, name: str) -> Path:
     return path
 
 
-def screenshots(pg: Any, name: str) -> None:
-    """Full-page screenshots at desktop and phone widths; at phone width nothing may overflow sideways."""
+def save_screenshot(pg: Any, name: str, show: str | None = None) -> Path:
+    """docs/img/NAME-desktop.png or NAME-phone.png (by the page's width): what the screen shows, not the
+    whole page, scrolled so that the element ``show`` starts at the top when given. Palette PNGs keep
+    the committed images small (docs/img stays under ~3 MB)."""
+    width = pg.viewport_size["width"]
+    path = DOCS_IMG / f"{name}-{'phone' if width <= PHONE['width'] else 'desktop'}.png"
+    if show:
+        pg.locator(show).first.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        pg.wait_for_timeout(100)
+    data = pg.screenshot(animations="disabled", caret="hide")
+    if show:
+        pg.evaluate("window.scrollTo(0, 0)")
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    return path
+
+
+def screenshots(pg: Any, name: str, docs: str | None = None, show: str | None = None) -> None:
+    """Full-page screenshots at desktop and phone widths; at phone width nothing may overflow sideways.
+
+    With ``docs``, the same two states also go to docs/img/DOCS-desktop.png and DOCS-phone.png (see
+    save_screenshot, scrolled to ``show``)."""
     shot(pg, f"{name}-desktop")
+    if docs:
+        save_screenshot(pg, docs, show)
     pg.set_viewport_size(PHONE)
     pg.wait_for_timeout(300)  # let layout and canvases settle at the new width
     overflow = pg.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     shot(pg, f"{name}-phone")
+    if docs:
+        save_screenshot(pg, docs, show)
     pg.set_viewport_size(DESKTOP)
     assert overflow <= 0, f"{name}: the page is {overflow} px wider than a 390 px phone screen"
+
+
+def shipped_models_ready() -> bool:
+    """Whether models/weights holds every shipped model with its card (they are committed)."""
+    return all((SHIPPED_MODELS / f"{m}.onnx").is_file() and (SHIPPED_MODELS / f"{m}.json").is_file()
+               for m in SHIPPED)
 
 
 def fake_openapi(live_server: LiveServer, without: str) -> str:

@@ -38,7 +38,7 @@ def test_the_rotation_and_the_attention_maps_are_shown(page, live_server):
     expect(heat.last).to_have_css("opacity", "0")
     for _ in range(6):
         page.keyboard.press("PageUp")  # (heat maps at 60% for the screenshots)
-    screenshots(page, "attention")
+    screenshots(page, "attention", docs="rotation", show="#prediction")
 
     # An exponent out of range goes to the server, whose 422 is explained.
     page.fill("#p", "20")

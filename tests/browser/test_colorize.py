@@ -86,6 +86,8 @@ def test_a_sample_photo_can_be_colorized_and_downloaded_full_size(page, live_ser
     page.locator(".sample").first.click()
     expect(page.locator(".sample").first).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#status")).to_contain_text("Colorized in")
+    expect(page.locator("#after")).to_have_attribute("data-temperature", re.compile(r"\d"))
+    screenshots(page, "colorize-sample", docs="colorization", show="#result")
     with page.expect_download() as info:
         page.locator("#download").click()
     download = info.value

@@ -56,7 +56,7 @@ def test_the_network_solves_a_shuffled_puzzle(page, live_server):
     right = sum(p == c for p, c in zip(permutation, truth, strict=True))
     expect(page.locator("#score")).to_contain_text(f"{right} of 9")
     expect(page.locator("#status")).to_contain_text(f"The network put {right} of 9 tiles")
-    screenshots(page, "jigsaw-solved")
+    screenshots(page, "jigsaw-solved", docs="jigsaw", show="#puzzle")
 
 
 def test_without_the_endpoint_the_page_says_so_and_still_lets_you_swap(page, live_server):

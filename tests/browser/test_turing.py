@@ -5,13 +5,13 @@ import re
 
 import pytest
 
+from app.services.samples import balloons, beach, landscape
 from app.turing import pool
 from app.turing.db import Database
-from app.turing.import_cli import queue_and_wait
-from models.settings import Settings
+from core.settings import Settings
+from pretext.turing import queue_and_wait
 from tests.app.turing.helpers import truth
 from tests.browser.helpers import screenshots
-from tests.imagecorpus import photo
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -19,17 +19,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def turing_pool(live_server, redis_server, tiny_models_dir, tmp_path_factory):
-    """Three photos in the live server's database, coloured by the real worker through the job queue."""
+def turing_pool(live_server, browser_redis, browser_models_dir, tmp_path_factory):
+    """The three generated sample scenes in the live server's database, coloured by its worker through the
+    job queue."""
+    import numpy as np
     from PIL import Image
 
     folder = tmp_path_factory.mktemp("turing-photos")
-    for i in range(3):
-        Image.fromarray(photo(240, 180, seed=10 + i)).save(folder / f"photo{i}.png")
+    for scene in (landscape, beach, balloons):
+        rgb = np.clip(np.round(scene()), 0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(folder / f"{scene.__name__}.png")
     db = Database(os.environ["DATABASE_URL"]).migrate()  # the live server's (tests/conftest.py sets it)
     try:
         pool.import_files(db, pool.photo_files(folder), folder, "browser-test")
-        settings = Settings(REDIS_URL=redis_server.url, models_dir=tiny_models_dir)
+        settings = Settings(REDIS_URL=browser_redis.url, models_dir=browser_models_dir)
         status = queue_and_wait(settings, db, 120)
         assert status["ready"] >= 3, status
         yield db
@@ -52,7 +55,7 @@ def test_a_whole_session_through_the_pages_shows_up_in_the_statistics(page, live
     page.on("response", on_response)
     page.goto("/turing")
     expect(page.locator("#status")).to_contain_text("ready for the test")
-    screenshots(page, "turing-start")
+    screenshots(page, "turing-start", docs="turing")
     page.get_by_label("Untimed").check()
     page.get_by_role("button", name="Start the test").click()
     expect(page).to_have_url(re.compile(r"/turing/trial\?session=[0-9a-f]{32}$"))
@@ -62,7 +65,7 @@ def test_a_whole_session_through_the_pages_shows_up_in_the_statistics(page, live
         expect(page.locator("#img-left")).to_be_visible()
         expect(page.locator("#next")).to_be_hidden()
         if number == 1:
-            screenshots(page, "turing-trial")
+            screenshots(page, "turing-trial", docs="turing-trial")
         # The page never learns which side is real; the test reads it from the database, to pass the
         # attention checks like an attentive person (else this participant would be left out).
         t = truth(db, trials[number])

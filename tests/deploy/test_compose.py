@@ -2,7 +2,7 @@
 
 No Docker engine is needed: the file is interpolated here the way Compose does it (``${VAR:-default}``,
 nested defaults, ``$$``), validated with ``jsonschema`` against the vendored Compose Specification
-schema, then checked against ``models.settings.Settings``, ``worker.queues``, the uvicorn/celery
+schema, then checked against ``core.settings.Settings``, ``core.queues``, the uvicorn/celery
 targets and the Dockerfiles.
 
 ``compose-spec.json`` is the Compose Specification's JSON schema (compose-spec/compose-spec,
@@ -26,18 +26,19 @@ import jsonschema
 import pytest
 import yaml
 
-from models.settings import PROJECT_ROOT, Settings
-from worker.queues import KINDS, queue_name, task_name
+from core.queues import queue_names
+from core.settings import PROJECT_ROOT, Settings
+from core.tasks import all_tasks
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).with_name("compose-spec.json")
 SCHEMA_SHA256 = "0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112bac"
-QUEUES = {queue_name(k) for k in KINDS}
+QUEUES = set(queue_names())
 # Variables the code reads unprefixed (everything else it reads is PRETEXT_*).
 CONVENTIONAL = ("REDIS_URL", "DATABASE_URL", "PORT")
 OUR_IMAGES = ("docker/Dockerfile.cpu", "docker/Dockerfile.gpu")
-# What an operator sets for the documented split: GPU on colorize, CPU workers on the rest.
-SPLIT_ENV = {"GPU_WORKER_QUEUES": "colorize", "CPU_WORKER_QUEUES": "jigsaw,rotation"}
+# What an operator sets for the documented split: GPU on colorization, CPU workers on the rest.
+SPLIT_ENV = {"GPU_WORKER_QUEUES": "colorization", "CPU_WORKER_QUEUES": "jigsaw,rotation"}
 
 
 # ---- Compose interpolation ---------------------------------------------------------------------
@@ -172,7 +173,11 @@ def option(args: list[str], *names: str) -> str:
 
 
 def queues_of(service: dict[str, Any]) -> set[str]:
-    return set(option(argv(service), "-Q", "--queues").split(","))
+    """The queues a worker consumes: PRETEXT_WORKER_QUEUES (worker.celery_app), empty meaning every queue."""
+    args = argv(service)
+    assert "-Q" not in args and not any(a.startswith("--queues") for a in args), "queues are set by the variable"
+    chosen = str((service.get("environment") or {}).get("PRETEXT_WORKER_QUEUES") or "")
+    return {q for q in chosen.split(",") if q} or set(QUEUES)
 
 
 def healthcheck_argv(service: dict[str, Any]) -> list[str]:
@@ -314,7 +319,7 @@ def test_environment_names_are_settings_fields(services: dict[str, Any]) -> None
         env = environment(service)
         assert env, f"{name} has no environment"
         unknown = sorted(k for k in env if k.upper() not in known)
-        assert not unknown, f"{name}: {unknown} are not read by models.settings.Settings"
+        assert not unknown, f"{name}: {unknown} are not read by core.settings.Settings"
         assert "REDIS_URL" in env, name
 
 
@@ -406,19 +411,19 @@ def test_worker_app_and_tasks_are_importable(services: dict[str, Any]) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                          timeout=120, check=True).stdout
     tasks = set(json.loads(out.splitlines()[-1]))
-    assert {task_name(k) for k in KINDS} <= tasks
+    assert {spec.task_name for spec in all_tasks()} <= tasks
 
 
 def test_worker_queues_exist_and_are_configurable(services: dict[str, Any]) -> None:
     raw = raw_compose()["services"]
     for name, service in workers(services).items():
         assert queues_of(service) <= QUEUES, f"{name} consumes unknown queues {queues_of(service) - QUEUES}"
-        raw_queues = option(argv(raw[name]), "-Q", "--queues")
-        assert re.fullmatch(r"\$\{[A-Z_]+_QUEUES:-[a-z,]+\}", raw_queues), f"{name}: queues not set by a variable"
+        raw_queues = raw[name]["environment"]["PRETEXT_WORKER_QUEUES"]
+        assert re.fullmatch(r"\$\{[A-Z_]+_QUEUES:-\}", raw_queues), f"{name}: queues not set by a variable"
     assert set(workers(services)) == {"worker-gpu", "worker-cpu"}
-    assert "colorize" in queues_of(services["worker-gpu"])
+    assert queues_of(services["worker-gpu"]) == QUEUES  # by default every worker consumes every queue
     split, _ = load_compose(SPLIT_ENV)
-    assert queues_of(split["services"]["worker-gpu"]) == {"colorize"}
+    assert queues_of(split["services"]["worker-gpu"]) == {"colorization"}
     assert queues_of(split["services"]["worker-cpu"]) == {"jigsaw", "rotation"}
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from core.errors import BadParameterError
 from models import encoding
 from models.encoding import (
     SoftEncoder,
@@ -10,7 +11,6 @@ from models.encoding import (
     smooth_prior,
     soft_encode,
 )
-from models.errors import BadParameterError
 
 
 def test_soft_encoding_rows_sum_to_one_on_five_nearest_bins(centres):

@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.settings import get_settings
 from models.color import rgb8_to_lab
 from models.gamut import compare_with_reference
-from models.settings import get_settings
 
 
 def test_bins_lie_on_the_grid_of_ten_and_are_unique(centres):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.errors import (
+from core.errors import (
     ImageTooLargeError,
     NotAnImageError,
     TruncatedImageError,

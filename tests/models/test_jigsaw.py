@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from models import jigsaw as J
-from models import jigsaw_cli
 from models.jigsaw_model import JigsawSpec, solve_image
+from pretext import jigsaw as jigsaw_cli
 from tests.imagecorpus import photo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,7 +360,7 @@ def test_solve_without_a_model_fails_clearly(tmp_path, isolated_settings, capsys
 
 def test_serving_modules_never_import_torch():
     code = (
-        "import sys, models.jigsaw, models.jigsaw_model, models.jigsaw_cli; "
+        "import sys, models.jigsaw, models.jigsaw_model, pretext.jigsaw; "
         "sys.exit(1 if 'torch' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
@@ -414,14 +414,16 @@ def test_unshuffle_without_a_folder_writes_beside_each_input(tmp_path, monkeypat
 
 
 def test_a_card_with_an_unknown_cell_fit_is_refused_as_unavailable():
-    from models.errors import ModelNotAvailableError
+    from core.errors import ModelNotAvailableError
+    from models.cards import parse_card
     from models.jigsaw_model import spec_from_card
 
-    card = {"tile_size": 16, "tile_ratio": 0.84, "permutations": J.permutation_set(4).tolist()}
-    assert spec_from_card(card).cell_fit == "square"  # cards from before the setting existed
-    assert spec_from_card(card | {"solver": {"cell_fit": "stretch"}}).cell_fit == "stretch"
+    card = {"task": "jigsaw", "name": "jigsaw", "version": "v", "file": "jigsaw.onnx", "tile_size": 16,
+            "tile_ratio": 0.84, "permutations": J.permutation_set(4).tolist()}
+    assert spec_from_card(parse_card(card)).cell_fit == "square"  # cards from before the setting existed
+    assert spec_from_card(parse_card(card | {"solver": {"cell_fit": "stretch"}})).cell_fit == "stretch"
     with pytest.raises(ModelNotAvailableError, match="cell fit"):
-        spec_from_card(card | {"solver": {"cell_fit": "squash"}})
+        spec_from_card(parse_card(card | {"solver": {"cell_fit": "squash"}}))
 
 
 # --- neighbours method ------------------------------------------------------------------------
@@ -497,7 +499,7 @@ def test_neighbours_method_solves_through_solve_tiles_and_needs_the_third_output
 
 
 def test_the_shipped_model_solves_shuffled_photos_through_the_cli(datasets_dir, tmp_path, capsys):
-    from models.settings import get_settings
+    from core.settings import get_settings
     from training.datasets import ZipSplit
 
     if not (get_settings().models_dir / "jigsaw.onnx").is_file():

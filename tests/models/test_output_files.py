@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import OutputError
+from core.errors import OutputError
 from models.output_files import OutputNames, output_folder, write_file
 
 

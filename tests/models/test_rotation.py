@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.errors import BadParameterError
+from core.errors import BadParameterError
 from models.rotation import (
     attention_map,
     combine_rotations,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from pretext.serve import Child, StartError, free_port, spawn, wait_for
 from tests.imagecorpus import good_files
 from tests.service_fixtures import wait_until

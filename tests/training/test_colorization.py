@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from models.colorizer import Colorizer
-from training.colorization import ColorizationConfig, ColorizationTask, pool_ab, random_crops, zoomed_crops
+from training.colorization import ColorizationConfig, ColorizationTask, pool_ab
 from training.export_colorization import PriorCorrected
 from training.export_colorization import run as export_run
 from training.loop import LoopConfig, train
@@ -122,31 +122,14 @@ def test_prior_correction_subtracts_scaled_log_weights():
     np.testing.assert_allclose(diff[0, :, 0, 0].numpy(), expected, atol=1e-6)
 
 
-def test_tiny_batches_train_whole_batches_of_64_px_photos_between_larger_crops(centres):
+def test_tiny_batches_train_whole_batches_of_64_px_photos_between_larger_crops(datasets_dir, isolated_settings,
+                                                                               centres):
     cfg = ColorizationConfig(limit=48, prior_images=48, val_images=8, imagenette_size=96, crop=96,
                              tiny_share=0.0, tiny_batches=0.5)
     task = ColorizationTask(cfg, centres=centres)
     rng = np.random.default_rng(0)
     sides = {task.batch(rng, step, 4)[0].shape[-1] for step in range(30)}
     assert sides == {64, 96}
-
-
-def test_zoomed_crops_shrink_larger_windows_to_the_crop():
-    # Left half black, right half white: a window wider than the crop still shows both, resized.
-    images = np.zeros((2, 96, 96, 3), dtype=np.uint8)
-    images[:, :, 48:] = 255
-    rng = np.random.default_rng(0)
-    crops = zoomed_crops(images, np.array([0, 1, 0, 1]), 32, (3.0, 3.0), rng)
-    assert crops.shape == (4, 32, 32, 3) and crops.dtype == np.uint8
-    for c in crops:  # the whole 96 px image in 32 px: both halves, in one order or its mirror
-        assert {int(c[0, 0, 0]), int(c[0, -1, 0])} == {0, 255}
-
-
-def test_zoom_of_one_cuts_plain_crops():
-    images = np.random.default_rng(1).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
-    idx = np.array([0, 2, 1])
-    plain = random_crops(images, idx, 32, np.random.default_rng(5))
-    np.testing.assert_array_equal(zoomed_crops(images, idx, 32, (1.0, 1.0), np.random.default_rng(5)), plain)
 
 
 @pytest.mark.parametrize("zoom", [(0.5, 2.0), (3.0, 2.0)])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from models.errors import DatasetNotFoundError
+from core.errors import DatasetNotFoundError
 from training.datasets import SPLITS, ZipSplit, photo_paths
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from core.settings import get_settings
 from models import jigsaw as J
-from models import jigsaw_cli
-from models.settings import get_settings
+from pretext import jigsaw as jigsaw_cli
 from training import evaluate_jigsaw, export_jigsaw, train_jigsaw
 from training.errors import TrainingConfigError
 from training.jigsaw import JigsawConfig, JigsawTask, make_puzzles, stretched_crops

@@ -20,7 +20,7 @@ def tiny_rotation(tmp_path_factory, datasets_dir):
     root = tmp_path_factory.mktemp("rotation")
     mp = pytest.MonkeyPatch()
     mp.setenv("PRETEXT_CACHE_DIR", str(root / "cache"))
-    from models.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     task = RotationTask(RotationConfig(size=32, imagenette_size=40, limit=32, val_images=16))

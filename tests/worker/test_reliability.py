@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import Settings
+from core.celery_config import make_celery
+from core.settings import Settings
+from core.store import Job, JobStore
+from core.tasks import get_task
 from tests.imagecorpus import good_files
 from tests.service_fixtures import RedisServer, Worker, run_redis, run_worker, wait_for_job, worker_env
-from worker.config import make_celery
-from worker.queues import task_name
-from worker.store import Job, JobStore
 
 pytestmark = pytest.mark.slow
 
@@ -33,11 +33,11 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[RedisServer, list[Worker]]]:
         server.stop()
 
 
-def queue_job(server: RedisServer, task: str = task_name("colorize")) -> tuple[JobStore, Job]:
+def queue_job(server: RedisServer, task: str = get_task("colorization").task_name) -> tuple[JobStore, Job]:
     store = JobStore(server.client(), 600)
-    job = store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
+    job = store.create("colorization", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
     celery = make_celery(Settings(REDIS_URL=server.url))
-    celery.send_task(task, args=[job.id], task_id=job.id, queue="colorize", ignore_result=True)
+    celery.send_task(task, args=[job.id], task_id=job.id, queue="colorization", ignore_result=True)
     celery.close()
     return store, job
 

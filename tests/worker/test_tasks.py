@@ -3,22 +3,23 @@
 import pytest
 from PIL import Image
 
-from models.settings import Settings
+from core.celery_config import celery_config
+from core.queues import queue_names
+from core.settings import Settings
+from core.tasks import all_tasks, get_task
 from tests.imagecorpus import bad_files, encode, good_files, photo
 from tests.service_fixtures import wait_for_job
-from worker.config import celery_config
-from worker.queues import KINDS, task_name
-from worker.tasks import task_modules
+from worker.tasks import job_function
 
 pytestmark = pytest.mark.slow
 
 
-def send(celery, job_id: str, kind: str = "colorize") -> None:
-    celery.send_task(task_name(kind), args=[job_id], task_id=job_id)
+def send(celery, job_id: str, kind: str = "colorization") -> None:
+    celery.send_task(get_task(kind).task_name, args=[job_id], task_id=job_id)
 
 
 def test_a_colorize_job_stores_its_png_and_distribution(worker, job_store, celery_client):
-    job = job_store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
+    job = job_store.create("colorization", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
     send(celery_client, job.id)
     done = wait_for_job(job_store, job.id, 60)
     assert done.status == "succeeded", done.error
@@ -30,20 +31,20 @@ def test_a_colorize_job_stores_its_png_and_distribution(worker, job_store, celer
 
 
 def test_a_domain_error_fails_the_job_once_and_the_worker_carries_on(worker, job_store, celery_client):
-    bad = job_store.create("colorize", {"temperature": 0.38}, {"input": bad_files()["truncated.jpg"]})
+    bad = job_store.create("colorization", {"temperature": 0.38}, {"input": bad_files()["truncated.jpg"]})
     send(celery_client, bad.id)
     failed = wait_for_job(job_store, bad.id, 60)
     assert failed.status == "failed" and "truncated" in failed.error
     assert failed.attempts == 1  # not retried
     assert celery_client.AsyncResult(bad.id).get(timeout=30) == {"status": "failed"}
 
-    good = job_store.create("colorize", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
+    good = job_store.create("colorization", {"temperature": 0.38}, {"input": good_files()["rgb.jpg"]})
     send(celery_client, good.id)
     assert wait_for_job(job_store, good.id, 60).status == "succeeded"
 
 
 def test_a_bad_temperature_that_slipped_past_the_api_fails_clearly(worker, job_store, celery_client):
-    job = job_store.create("colorize", {"temperature": 42}, {"input": good_files()["rgb.jpg"]})
+    job = job_store.create("colorization", {"temperature": 42}, {"input": good_files()["rgb.jpg"]})
     send(celery_client, job.id)
     failed = wait_for_job(job_store, job.id, 60)
     assert failed.status == "failed" and "temperature" in failed.error
@@ -68,13 +69,14 @@ def test_jigsaw_and_rotation_jobs_store_their_images(worker, job_store, celery_c
 
 
 @pytest.mark.parametrize(("kind", "params", "fragment"), [
-    ("jigsaw", {"seed": "abc"}, "seed must be"),
-    ("jigsaw", {"seed": -3}, "seed must be"),
-    ("jigsaw", {"shuffled": True, "method": "magic"}, "method must be"),
+    ("jigsaw", {"seed": "abc"}, "seed: "),
+    ("jigsaw", {"seed": -3}, "seed: "),
+    ("jigsaw", {"shuffled": False}, "needs a seed"),
+    ("jigsaw", {"shuffled": True, "method": "magic"}, "method: "),
     ("jigsaw", {"shuffled": True, "tiny": True}, "3x3"),
-    ("rotation", {"block": 9}, "block must be"),
-    ("rotation", {"p": 42}, "p must be"),
-    ("rotation", {"opacity": 2}, "opacity must be"),
+    ("rotation", {"block": 9}, "block: "),
+    ("rotation", {"p": 42}, "p: "),
+    ("rotation", {"opacity": 2}, "opacity: "),
 ])
 def test_bad_parameters_that_slipped_past_the_api_fail_clearly(worker, job_store, celery_client, kind, params,
                                                                fragment):
@@ -105,22 +107,22 @@ def test_a_job_that_expired_is_skipped(worker, celery_client):
 
 
 def test_a_finished_job_delivered_again_is_not_run_twice(worker, job_store, celery_client):
-    job = job_store.create("colorize", {}, {"input": good_files()["rgb.jpg"]})
+    job = job_store.create("colorization", {}, {"input": good_files()["rgb.jpg"]})
     send(celery_client, job.id)
     first = wait_for_job(job_store, job.id, 60)
-    celery_client.send_task(task_name("colorize"), args=[job.id], task_id="again-" + job.id)
+    celery_client.send_task(get_task("colorization").task_name, args=[job.id], task_id="again-" + job.id)
     assert celery_client.AsyncResult("again-" + job.id).get(timeout=30)["duplicate"] is True
     assert job_store.get(job.id).updated_at == first.updated_at
 
 
-def test_every_kind_has_a_declared_queue_and_a_route():
+def test_every_task_has_a_declared_queue_a_route_and_a_job_function():
     config = celery_config(Settings(REDIS_URL="redis://127.0.0.1:1/0", broker_visibility_timeout_s=7))
-    assert [q.name for q in config["task_queues"]] == list(KINDS) == ["colorize", "jigsaw", "rotation"]
+    assert [q.name for q in config["task_queues"]] == list(queue_names()) == ["colorization", "jigsaw", "rotation"]
     assert config["task_create_missing_queues"] is False
-    assert config["task_routes"][task_name("colorize")] == {"queue": "colorize"}
+    assert config["task_routes"]["pretext.colorization"] == {"queue": "colorization"}
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
     assert config["worker_prefetch_multiplier"] == 1
     assert config["broker_transport_options"]["visibility_timeout"] == 7
-    assert config["task_routes"][task_name("jigsaw")] == {"queue": "jigsaw"}
-    assert config["task_routes"][task_name("rotation")] == {"queue": "rotation"}
-    assert {f"worker.tasks.{k}" for k in KINDS} <= set(task_modules())
+    assert config["task_routes"]["pretext.jigsaw"] == {"queue": "jigsaw"}
+    assert config["task_routes"]["pretext.rotation"] == {"queue": "rotation"}
+    assert all(callable(job_function(spec)) for spec in all_tasks())

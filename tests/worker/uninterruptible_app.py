@@ -9,9 +9,9 @@ from typing import Any
 
 from celery import Task
 
+from core.store import Job, JobStore
 from worker.base import JobTask, run_job
 from worker.celery_app import celery_app
-from worker.store import Job, JobStore
 
 UNINTERRUPTIBLE = "pretext.test.uninterruptible"
 

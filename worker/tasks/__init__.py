@@ -1,8 +1,21 @@
-"""One module per job kind; each defines the task that runs jobs of that kind."""
+"""One module per task, named after it, holding its job function ``run(job, store, params)``.
 
-import pkgutil
+A job function is pure work: decode the stored upload, call the serving class, encode the outputs. The
+Celery task around it (worker.base.register) validates the params with the task's model, records the job's
+life cycle and its failures.
+"""
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from core.store import Job, JobStore
+from core.tasks.spec import JobParams, TaskSpec
+
+JobResult = tuple[dict[str, Any], dict[str, bytes]]
+JobFunction = Callable[[Job, JobStore, Any], JobResult]
 
 
-def task_modules() -> list[str]:
-    """Import paths of every task module in this package, found without importing them."""
-    return [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+def job_function(spec: TaskSpec) -> Callable[[Job, JobStore, JobParams], JobResult]:
+    """The ``run`` function of ``worker/tasks/{spec.name}.py``."""
+    return importlib.import_module(f"{__name__}.{spec.name}").run

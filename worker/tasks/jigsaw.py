@@ -1,42 +1,36 @@
-"""The jigsaw task: the stored upload (shuffled here from a seed, or already shuffled) -> the solved puzzle."""
+"""Jigsaw jobs: the stored upload (shuffled here from a seed, or already shuffled) -> the solved puzzle."""
 
 from typing import Any
 
 import numpy as np
-from celery import Task
 
-from models.errors import BadParameterError
+from core.errors import BadParameterError
+from core.settings import get_settings
+from core.store import Job, JobStore
+from core.tasks.jigsaw import JigsawParams
 from models.imageio import decode_image, encode_png
-from models.jigsaw import GRID, METHODS, crop_to_grid, shuffle_image, uniform_permutations, unshuffle_image
-from models.settings import get_settings
+from models.jigsaw import GRID, crop_to_grid, shuffle_image, uniform_permutations, unshuffle_image
 from worker import sessions
-from worker.base import JobTask, run_job
-from worker.celery_app import celery_app
-from worker.queues import task_name
-from worker.store import Job, JobStore
 
 
-def server_shuffle(seed: Any) -> np.ndarray:
+def server_shuffle(seed: int | None) -> np.ndarray:
     """The uniformly random permutation of ``seed`` (the same as ``pretext jigsaw shuffle --seed``)."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise BadParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    if seed is None:
+        raise BadParameterError("a job the server shuffles needs a seed; the API chooses one at submission")
     return uniform_permutations(np.random.default_rng(seed), 1)[0]
 
 
-def jigsaw_job(job: Job, store: JobStore) -> tuple[dict[str, Any], dict[str, bytes]]:
+def run(job: Job, store: JobStore, params: JigsawParams) -> tuple[dict[str, Any], dict[str, bytes]]:
     """Decode, crop to the 3x3 grid, shuffle unless the upload already is, solve, encode both images."""
-    params = job.params
-    method = params.get("method")
-    if method is not None and method not in METHODS:
-        raise BadParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    shuffle = None if params.get("shuffled") else server_shuffle(params.get("seed"))
+    method = params.method
+    shuffle = None if params.shuffled else server_shuffle(params.seed)
     rgb8 = decode_image(store.blob(job.id, "input"), max_pixels=get_settings().max_image_pixels)
     h, w = rgb8.shape[:2]
     if h < GRID or w < GRID:
         raise BadParameterError(f"the image is {w}x{h}; a 3x3 puzzle needs at least 3x3 pixels")
     image = crop_to_grid(rgb8)
     puzzle = image if shuffle is None else shuffle_image(image, shuffle)
-    model = sessions.jigsaw()
+    model = sessions.model("jigsaw")
     method = method or model.spec.default_method
     if method == "neighbours" and not model.has_neighbours:
         raise BadParameterError("the served jigsaw model has no neighbour head; use method cell or perm")
@@ -48,16 +42,12 @@ def jigsaw_job(job: Job, store: JobStore) -> tuple[dict[str, Any], dict[str, byt
         "permutation": [int(v) for v in solution.permutation],
         "confidence": [round(float(c), 4) for c in solution.confidence],
         "shuffle": None if shuffle is None else [int(v) for v in shuffle],
-        "seed": None if shuffle is None else params.get("seed"),
+        "seed": None if shuffle is None else params.seed,
         "correct": None if shuffle is None else int((solution.permutation == shuffle).sum()),
         "method": method,
         "rounds": solution.rounds,
-        "model": {"name": model.card.get("name", sessions.JIGSAW), "version": model.card.get("version")},
+        "model": {"name": model.card.name, "version": model.card.version},
     }
     blobs = {"shuffled": encode_png(puzzle), "result": encode_png(unshuffle_image(puzzle, solution.permutation))}
     return result, blobs
 
-
-@celery_app.task(name=task_name("jigsaw"), base=JobTask, bind=True)
-def jigsaw(self: Task, job_id: str) -> dict[str, Any]:
-    return run_job(self, job_id, jigsaw_job)

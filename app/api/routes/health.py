@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.api.deps import SettingsDep
 from app.metrics import JobSnapshot, render
-from worker.queues import KINDS, queue_name
+from core.queues import queue_names
 
 router = APIRouter(tags=["health"])
 
@@ -52,8 +52,7 @@ async def metrics(request: Request) -> Response:
     snapshot = None
     if store is not None:
         try:
-            queues = tuple(queue_name(k) for k in KINDS)
-            snapshot = JobSnapshot(await store.job_counts(), await store.queue_lengths(queues))
+            snapshot = JobSnapshot(await store.job_counts(), await store.queue_lengths(queue_names()))
         except redis.RedisError:
             snapshot = None
     return Response(render(request.app.state.metrics, snapshot), media_type=CONTENT_TYPE_LATEST)

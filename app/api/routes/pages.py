@@ -5,18 +5,19 @@
 # Everything a page loads comes from this server (the CSP below says so), so they work offline.
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import SettingsDep
 from app.services.samples import find_sample, list_samples, sample_jpeg
-from models.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
+from core.tasks import all_tasks
+from core.tasks.spec import Page
 
 FRONTEND_DIR = PROJECT_ROOT / "frontend"
 STATIC_DIR = FRONTEND_DIR / "static"
@@ -31,18 +32,10 @@ PAGE_HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-cache",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
-@dataclass(frozen=True)
-class Page:
-    path: str
-    file: str
-    label: str  # its name in the nav bar
-
-
+# Home first, then each registered task's page, then the Turing test.
 PAGES: tuple[Page, ...] = (
     Page("/", "home.html", "Home"),
-    Page("/colorize", "colorize.html", "Colorize"),
-    Page("/jigsaw", "jigsaw.html", "Jigsaw"),
-    Page("/attention", "attention.html", "Attention"),
+    *(spec.page for spec in all_tasks() if spec.page is not None),
     Page("/turing", "turing.html", "Turing test"),
 )
 
@@ -79,6 +72,12 @@ def _page_route(page: Page) -> None:
 
     show.__name__ = f"page_{page.file.removesuffix('.html')}"
     router.add_api_route(page.path, show, methods=["GET"], response_class=HTMLResponse)
+    for alias in page.aliases:
+        async def moved(request: Request, target: str = page.path) -> RedirectResponse:
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(target + query, status_code=308)  # an older page name: bookmarks keep working
+
+        router.add_api_route(alias, moved, methods=["GET"], response_class=RedirectResponse)
 
 
 for _page in PAGES:

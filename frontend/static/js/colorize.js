@@ -53,7 +53,7 @@ async function colorize(file) {
     const photo = loadBitmap(file).catch(() => null);
     const form = new FormData();
     form.append('image', file, file.name);
-    const accepted = await upload(`${API}/colorize`, form, {
+    const accepted = await upload(`${API}/colorization`, form, {
       what, signal, onProgress: (f) => notice.busy(true, f),
     });
     notice.busy(true);

@@ -1,7 +1,7 @@
 import pytest
 
 from app.services.uploads import probe_image
-from models.errors import ImageError
+from core.errors import ImageError
 from models.imageio import decode_image
 from tests.imagecorpus import bad_files, exif_rotated_jpeg, good_files
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 from app.turing import repository as repo
 from app.turing.db import Database, engine_url
 from app.turing.tables import Trial
-from models.settings import Settings
+from core.settings import Settings
 from tests.imagecorpus import photo
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

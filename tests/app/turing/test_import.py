@@ -10,7 +10,7 @@ from app.main import create_app
 from app.turing import repository as repo
 from app.turing.db import Database
 from app.turing.tables import Colorization
-from models.settings import get_settings
+from core.settings import get_settings
 from pretext.cli import main
 from tests.app.turing.helpers import play, turing_settings
 from tests.imagecorpus import photo

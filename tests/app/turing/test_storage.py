@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from app.turing import pool
 from app.turing.db import Database, database_url, engine_url
 from app.turing.tables import Base
-from models.settings import Settings
+from core.settings import Settings
 
 
 def test_migrations_create_the_models_schema_and_are_idempotent(db_url: str):

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # Workers (``make run``): one worker on every queue ("single") or one per queue.
     worker_layout: Literal["single", "per_queue"] = "single"
     worker_concurrency: int = 1  # prefork processes per worker
+    # Queues a worker consumes, comma-separated; empty: every task's queue (core.queues). Compose sets it.
+    worker_queues: str = ""
     onnx_threads: int = 0  # intra-op threads per ONNX session; 0 lets onnxruntime choose
     task_test_delay_s: float = 0.0  # test only: sleep inside each job, to kill a worker mid-job
 

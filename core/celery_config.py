@@ -1,4 +1,4 @@
-"""Build a configured Celery app from the settings; used by the workers and, to send tasks, the API."""
+"""Build a configured Celery app from the settings; used by the workers and, to send tasks, the API and the CLI."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -6,8 +6,8 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
-from models.settings import Settings
-from worker.queues import KINDS, queue_name, task_name
+from core.queues import queue_names, task_routes
+from core.settings import Settings
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -15,11 +15,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.redis_url,
         "result_backend": settings.redis_url,
-        "task_queues": [Queue(queue_name(k), Exchange(queue_name(k)), routing_key=queue_name(k))
-                        for k in KINDS],
+        "task_queues": [Queue(q, Exchange(q), routing_key=q) for q in queue_names()],
         "task_create_missing_queues": False,
-        "task_routes": {task_name(k): {"queue": queue_name(k)} for k in KINDS},
-        "task_default_queue": queue_name(KINDS[0]),
+        "task_routes": task_routes(),
+        "task_default_queue": queue_names()[0],
         # Acknowledge after the job ran, and put it back if the worker process dies meanwhile.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,

@@ -4,11 +4,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.errors import PretextError
+from core.settings import get_settings
 from models.colorizer import Colorizer
-from models.errors import PretextError
 from models.imageio import encode_png, load_image
 from models.output_files import OutputNames, output_folder, write_file
-from models.settings import get_settings
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -4,23 +4,17 @@ from typing import Any
 
 import numpy as np
 
-from app.services.cards import installed_card as installed_card  # re-exported: pretext.serve, bench
+from app.services.jobs import succeeded_result
+from core.errors import JobStateError
+from core.store import Job
 from models.distribution import recolor, unpack
 from models.encoding import check_temperature
 from models.imageio import decode_image, encode_png
-from worker.errors import JobStateError
-from worker.store import Job
-
-MODEL = "colorization"
 
 
 def distribution_meta(job: Job) -> dict[str, Any]:
     """The stored distribution's description; JobStateError if this job has none (yet)."""
-    if job.kind != "colorize":
-        raise JobStateError(f"job {job.id} is a {job.kind} job, not a colorize job")
-    if job.status != "succeeded" or not job.result:
-        raise JobStateError(f"job {job.id} is {job.status}; its distribution exists once it has succeeded")
-    meta = job.result.get("distribution")
+    meta = succeeded_result(job, "colorization", "distribution").get("distribution")
     if meta is None:
         raise JobStateError(f"the model of job {job.id} predicts ab directly; it has no distribution")
     return meta

@@ -5,12 +5,12 @@ import json
 import sys
 from pathlib import Path
 
-from models.errors import PretextError
+from core.errors import PretextError
+from core.settings import get_settings
 from models.imageio import encode_png, load_image
 from models.output_files import OutputNames, output_folder, write_file
 from models.rotation import overlay, rotate
 from models.rotation_model import RotationModel
-from models.settings import get_settings
 
 
 def _model(device: str | None) -> RotationModel | None:

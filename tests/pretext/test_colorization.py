@@ -28,7 +28,7 @@ def test_colorize_writes_one_png_per_input_at_its_size(tiny_models_dir, tmp_path
         path.write_bytes(data)
         files.append(path)
     out = tmp_path / "out"
-    proc = pretext("colorize", *map(str, files), "-o", str(out), "--temperature", "0.2",
+    proc = pretext("colorization", *map(str, files), "-o", str(out), "--temperature", "0.2",
                    models_dir=tiny_models_dir)
     assert proc.returncode == 0, proc.stderr
     for path in files:
@@ -45,7 +45,7 @@ def test_colorize_reports_bad_files_and_still_does_the_good_ones(tiny_models_dir
         (tmp_path / name).write_bytes(data)
         paths.append(str(tmp_path / name))
     paths.append(str(tmp_path / "missing.jpg"))
-    proc = pretext("colorize", *paths, "-o", str(tmp_path / "out"), models_dir=tiny_models_dir)
+    proc = pretext("colorization", *paths, "-o", str(tmp_path / "out"), models_dir=tiny_models_dir)
     assert proc.returncode == 1
     assert (tmp_path / "out" / "good.png").is_file()
     for name in [*bad_files(), "missing.jpg"]:
@@ -56,19 +56,19 @@ def test_colorize_reports_bad_files_and_still_does_the_good_ones(tiny_models_dir
 @pytest.mark.parametrize("t", ["-1", "nan", "11"])
 def test_colorize_refuses_absurd_temperatures(tiny_models_dir, tmp_path, t):
     (tmp_path / "a.jpg").write_bytes(good_files()["rgb.jpg"])
-    proc = pretext("colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--temperature", t,
+    proc = pretext("colorization", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), "--temperature", t,
                    models_dir=tiny_models_dir)
     assert proc.returncode == 2 and "temperature" in proc.stderr
 
 
 def test_colorize_without_a_model_says_so(tmp_path):
     (tmp_path / "a.jpg").write_bytes(good_files()["rgb.jpg"])
-    proc = pretext("colorize", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), models_dir=tmp_path)
+    proc = pretext("colorization", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o"), models_dir=tmp_path)
     assert proc.returncode == 2 and "no model card" in proc.stderr
 
 
 def test_colorize_never_imports_torch(tiny_models_dir):
-    code = ("import sys; from pretext.cli import main; import models.colorize_cli, models.colorizer; "
+    code = ("import sys; from pretext.cli import main; import pretext.colorization, models.colorizer; "
             "print(json.dumps(['torch' in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
@@ -81,8 +81,8 @@ def test_colorize_gives_inputs_with_one_name_their_own_outputs(tiny_models_dir, 
         (tmp_path / folder / "x.jpg").write_bytes(good_files()["rgb.jpg"])
     (tmp_path / "blocked").write_text("a file, not a folder")
     paths = [str(tmp_path / "a" / "x.jpg"), str(tmp_path / "b" / "x.jpg")]
-    proc = pretext("colorize", *paths, "-o", str(tmp_path / "out"), models_dir=tiny_models_dir)
+    proc = pretext("colorization", *paths, "-o", str(tmp_path / "out"), models_dir=tiny_models_dir)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(tmp_path / "out" / "x.png"), str(tmp_path / "out" / "x-2.png")]
-    proc = pretext("colorize", *paths, "-o", str(tmp_path / "blocked"), models_dir=tiny_models_dir)
+    proc = pretext("colorization", *paths, "-o", str(tmp_path / "blocked"), models_dir=tiny_models_dir)
     assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr

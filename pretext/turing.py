@@ -8,7 +8,7 @@ from pathlib import Path
 from app.turing import pool
 from app.turing import repository as repo
 from app.turing.db import open_database
-from models.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,18 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def queue_and_wait(settings: Settings, db, wait_s: float, out=sys.stdout) -> dict[str, int]:
     """Queue colorize jobs for photos without one and collect results for up to ``wait_s``."""
-    import redis
+    from core.submit import job_queue
 
-    from worker.config import make_celery
-    from worker.store import JobStore
-
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
-                                  socket_connect_timeout=settings.redis_timeout_s)
-    celery = make_celery(settings)
-    try:
-        store = JobStore(client, settings.job_ttl_s)
+    with job_queue(settings) as (store, celery):
         queued = pool.queue_missing(db, store, celery)
-        print(f"queued {queued} colorize jobs", file=out)
+        print(f"queued {queued} colorization jobs", file=out)
         deadline = time.monotonic() + wait_s
         while True:
             pool.collect(db, store)
@@ -41,9 +34,6 @@ def queue_and_wait(settings: Settings, db, wait_s: float, out=sys.stdout) -> dic
             if status["queued"] == 0 or time.monotonic() >= deadline:
                 return status
             time.sleep(0.5)
-    finally:
-        celery.close()
-        client.close()
 
 
 def run(args: argparse.Namespace) -> int:

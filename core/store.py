@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import redis
 
-from worker.errors import JobNotFoundError
+from core.errors import JobNotFoundError
 
 Status = Literal["queued", "running", "succeeded", "failed"]
 STATUSES: tuple[Status, ...] = ("queued", "running", "succeeded", "failed")

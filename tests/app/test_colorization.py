@@ -19,13 +19,13 @@ def png_array(data: bytes) -> np.ndarray:
 
 
 def colorize_now(api, data: bytes, name: str = "photo.jpg", **params) -> dict:
-    resp = api.post("/api/v1/colorize", files=image_field(data, name), params={"wait": 30, **params})
+    resp = api.post("/api/v1/colorization", files=image_field(data, name), params={"wait": 30, **params})
     assert resp.status_code == 200, resp.text
     return resp.json()
 
 
 def test_a_job_succeeds_and_its_png_has_the_input_size(api):
-    resp = api.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]))
+    resp = api.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]))
     assert resp.status_code == 202, resp.text
     body = resp.json()
     assert set(body) == {"id", "status", "links"}
@@ -35,7 +35,7 @@ def test_a_job_succeeds_and_its_png_has_the_input_size(api):
 
     job = finished(api, body["id"])
     assert job["status"] == "succeeded", job
-    assert job["kind"] == "colorize" and job["error"] is None
+    assert job["kind"] == "colorization" and job["error"] is None
     assert job["result"]["width"] == 96 and job["result"]["height"] == 64
     result = api.get(job["links"]["result"])
     assert result.headers["content-type"] == "image/png"
@@ -51,7 +51,7 @@ def test_wait_answers_200_with_the_finished_job(api):
 
 def test_temperature_comes_from_the_form_or_the_query(api):
     data = good_files()["rgb.jpg"]
-    by_form = api.post("/api/v1/colorize", params={"wait": 30}, files=image_field(data),
+    by_form = api.post("/api/v1/colorization", params={"wait": 30}, files=image_field(data),
                        data={"temperature": "1.5"}).json()
     assert by_form["result"]["temperature"] == pytest.approx(1.5)
     assert colorize_now(api, data, temperature=0.0)["result"]["temperature"] == 0.0

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.errors import PretextError
+from core.errors import PretextError
+from core.settings import get_settings
 from models.imageio import load_image
 from models.jigsaw import (
     METHODS,
@@ -26,7 +27,6 @@ from models.jigsaw import (
     unshuffle_image,
 )
 from models.output_files import OutputNames
-from models.settings import get_settings
 
 NEXT_TO_INPUT = Path("\0next-to-input")  # ``--unshuffle`` given without a folder
 

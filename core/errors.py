@@ -1,4 +1,4 @@
-"""Domain errors raised by the models core; the API maps them to HTTP codes."""
+"""Domain errors of the whole project (models, jobs, storage); the API maps them to HTTP in one place."""
 
 
 class PretextError(Exception):
@@ -39,3 +39,15 @@ class DatasetNotFoundError(PretextError):
 
 class OutputError(PretextError):
     """A result cannot be written where the user asked."""
+
+
+class JobNotFoundError(PretextError):
+    """No job with this id (never existed, or expired)."""
+
+
+class JobStateError(PretextError):
+    """The job exists but cannot do what was asked in its current state (e.g. no result yet)."""
+
+
+class ServiceUnavailableError(PretextError):
+    """Redis or the task queue cannot be reached, or the service is not configured."""

@@ -6,7 +6,7 @@ from PIL import Image
 
 from models.imageio import decode_image
 from tests.imagecorpus import bad_files, exif_rotated_jpeg, good_files, photo
-from tests.models.test_colorize_cli import pretext
+from tests.pretext.test_colorization import pretext
 
 TURNS = (0, 90, 180, 270)
 

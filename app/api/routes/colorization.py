@@ -1,0 +1,48 @@
+"""Colorization's own routes: fetch a job's stored distribution, re-decode it at another temperature."""
+
+import anyio
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.api.deps import JobDep, SettingsDep, StoreDep, Temperature
+from app.services.colorization import distribution_meta, recolor_png
+
+router = APIRouter(tags=["colorization"])
+
+
+DISTRIBUTION_FORMAT = (
+    "Binary: the network's per-pixel distribution over the Q ab bins at network resolution, as "
+    "log-probabilities in little-endian float16, layout (Q, h, w) in C order. Headers X-Shape "
+    '("Q,h,w"), X-Dtype, X-Layout and X-Values describe it; the bin centres (a, b), in the order of '
+    "Q, are in the job's result.distribution.bin_centres. Decoding at temperature T: per pixel, "
+    "softmax(log_p / T) @ bin_centres, then upsample ab and combine with the photo's own L."
+)
+
+
+@router.get("/jobs/{job_id}/distribution", response_class=Response, description=DISTRIBUTION_FORMAT,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+async def distribution(job: JobDep, store: StoreDep) -> Response:
+    """The stored per-pixel ab distribution of a succeeded colorize job (format in the description)."""
+    meta = distribution_meta(job)
+    data = await store.blob(job.id, "distribution")
+    headers = {
+        "X-Shape": ",".join(str(n) for n in meta["shape"]),
+        "X-Dtype": meta["dtype"],
+        "X-Layout": meta["layout"],
+        "X-Values": meta["values"],
+        "Cache-Control": "private, max-age=3600",
+    }
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+@router.api_route("/jobs/{job_id}/recolor", methods=["GET", "POST"], response_class=Response,
+                  responses={200: {"content": {"image/png": {}}}})
+async def recolor(job: JobDep, store: StoreDep, settings: SettingsDep, temperature: Temperature) -> Response:
+    """The photo re-decoded from the stored distribution at ``temperature``, as PNG; no new job."""
+    meta = distribution_meta(job)
+    photo = await store.blob(job.id, "input")
+    dist = await store.blob(job.id, "distribution")
+    png = await anyio.to_thread.run_sync(
+        recolor_png, photo, dist, meta, temperature, settings.max_image_pixels
+    )
+    return Response(png, media_type="image/png", headers={"X-Temperature": str(temperature)})

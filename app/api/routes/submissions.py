@@ -1,0 +1,90 @@
+"""``POST /api/v1/{task}``: one submission route per registered task, its parameters read from its spec."""
+
+# Each parameter is accepted as a form field or in the query string (the form wins), as it always was.
+# The route declares them for the API docs but checks nothing itself: the task's params model does, the
+# same one the worker validates the job with, so the two sides cannot disagree.
+
+import inspect
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse
+
+from app.api.deps import CeleryDep, JobsDep, SettingsDep, StoreDep
+from app.api.responses import Wait, check_wait, submitted
+from app.services.cards import installed_card
+from app.services.uploads import probe_image, read_upload
+from core.submit import submit
+from core.tasks.spec import TaskSpec, Upload
+
+IMAGE_DOC = "the photo: JPEG, PNG, WebP, BMP, TIFF or GIF"
+FORM_SUFFIX, QUERY_SUFFIX = "__form", "__query"
+
+
+def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
+    """The endpoint's signature: dependencies, the upload, ?wait, then each field as form and as query."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("settings", keyword, annotation=SettingsDep),
+        inspect.Parameter("store", keyword, annotation=StoreDep),
+        inspect.Parameter("jobs", keyword, annotation=JobsDep),
+        inspect.Parameter("celery", keyword, annotation=CeleryDep),
+        inspect.Parameter("image", keyword, annotation=Annotated[UploadFile, File(description=IMAGE_DOC)]),
+        inspect.Parameter("wait", keyword, annotation=Wait, default=0.0),
+    ]
+    for name, field in spec.params.model_fields.items():
+        optional = field.annotation | None  # absent means "the default", decided by the params model
+        doc = field.description
+        params.append(inspect.Parameter(name + FORM_SUFFIX, keyword, default=None,
+                                        annotation=Annotated[optional, Form(alias=name, description=doc)]))
+        params.append(inspect.Parameter(name + QUERY_SUFFIX, keyword, default=None,
+                                        annotation=Annotated[optional, Query(alias=name, description=doc)]))
+    return params
+
+
+def _given(spec: TaskSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """The fields the client sent, the form's value before the query's."""
+    given = {}
+    for name in spec.params.model_fields:
+        value = values[name + FORM_SUFFIX]
+        value = values[name + QUERY_SUFFIX] if value is None else value
+        if value is not None:
+            given[name] = value
+    return given
+
+
+def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
+    async def submit_job(**values: Any) -> JSONResponse:
+        settings = values["settings"]
+        check_wait(values["wait"], settings)
+        params = spec.params.parse(_given(spec, values))
+        card = installed_card(settings.models_dir, spec.model)
+        image: UploadFile = values["image"]
+        data = await read_upload(image, settings.max_upload_bytes)
+        fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
+        params = params.resolved(card, Upload(fmt, width, height, image.filename))
+        record = {**params.model_dump(mode="json"), "filename": image.filename, "format": fmt,
+                  "width": width, "height": height}
+        job = await anyio.to_thread.run_sync(submit, values["jobs"], values["celery"], spec.name, record,
+                                             {"input": data})
+        return await submitted(values["store"], job, values["wait"])
+
+    submit_job.__signature__ = inspect.Signature(_parameters(spec), return_annotation=JSONResponse)
+    submit_job.__name__ = f"submit_{spec.name}"
+    submit_job.__doc__ = (f"Queue a photo: {spec.summary} ({spec.paper}). 202 with the job's links, or 200 with "
+                          "the finished job if it is done within ?wait.")
+    return submit_job
+
+
+def submission_router(spec: TaskSpec) -> APIRouter:
+    """POST /{spec.name}, and the same at each older name (documented as deprecated aliases)."""
+    router = APIRouter(tags=[spec.name])
+    endpoint = submission_endpoint(spec)
+    responses = {200: {"description": "finished within ?wait"}}
+    router.add_api_route(f"/{spec.name}", endpoint, methods=["POST"], status_code=202, responses=responses)
+    for alias in spec.aliases:
+        router.add_api_route(f"/{alias}", endpoint, methods=["POST"], status_code=202, responses=responses,
+                             deprecated=True, operation_id=f"submit_{spec.name}_as_{alias}",
+                             description=f"The older name of POST /api/v1/{spec.name}; the same in every way.")
+    return router

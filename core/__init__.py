@@ -1,0 +1,1 @@
+"""What the API, the workers, the CLI and training share: settings, errors, the job contract, the task registry."""
