@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python -m bench.colorization_latency [--sizes 256,1024] [--repeats 10] [--pipeline]``.
 By default the network alone on square L inputs of each side; ``--pipeline`` also times the whole
-``models.colorizer.Colorizer.colorize`` on a square photo of each side (resize to the card's serving
+``models.colorization_model.ColorizationModel.colorize`` on a square photo of each side (resize to the card's serving
 size, network, annealed mean, recolouring at full resolution) with the network run either way.
 The PyTorch network has the exported file's architecture (widths read from the ONNX graph) and
 random weights: latency does not depend on the weights.
@@ -21,7 +21,7 @@ import torch
 
 from core.settings import get_settings
 from models.cards import ColorizationCard, load_card_as, models_dir
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from training.nets import ColorizationNet
 
 DEFAULT_WIDTHS = (32, 64, 128, 160)
@@ -82,7 +82,7 @@ def square_photo(size: int) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-def measure(colorizer: Colorizer, net: torch.nn.Module, sizes: Sequence[int], repeats: int,
+def measure(colorizer: ColorizationModel, net: torch.nn.Module, sizes: Sequence[int], repeats: int,
             large_repeats: int | None = None, network_sizes: Sequence[int] | None = None,
             pipeline: bool = True) -> list[dict[str, Any]]:
     """One row per size: milliseconds of the pipeline and/or the network alone, either runtime.
@@ -129,7 +129,7 @@ def main() -> None:
     card = load_card_as(args.model, ColorizationCard, root)
     threads = get_settings().onnx_threads or torch.get_num_threads()
     torch.set_num_threads(threads)
-    colorizer = Colorizer(args.model, device=get_settings().device, root=root, threads=threads)
+    colorizer = ColorizationModel(args.model, device=get_settings().device, root=root, threads=threads)
     net, same = torch_net(card, root / card.file)
     print(f"threads {threads}; model {card.version} on {colorizer.session.get_providers()[0]}"
           + ("" if same else "; WARNING: the PyTorch network's convolutions differ from the ONNX file's"))

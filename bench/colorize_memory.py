@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from models.imageio import decode_image, encode_png
 
 
@@ -39,7 +39,7 @@ def main() -> None:
     p.add_argument("--megapixels", type=float, default=50.0)
     p.add_argument("--models-dir", type=Path, default=None)
     args = p.parse_args()
-    colorizer = Colorizer(device="cpu", root=args.models_dir)
+    colorizer = ColorizationModel(device="cpu", root=args.models_dir)
     w = int((args.megapixels * 1e6 * 1.5) ** 0.5)
     h = int(args.megapixels * 1e6 / w)
     y, x = np.mgrid[0:h:8, 0:w:8]

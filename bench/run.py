@@ -183,10 +183,10 @@ def colorization_latency(report: Report, models_dir: Path, threads: int) -> None
     import torch
 
     from bench.colorization_latency import measure, torch_net
-    from models.colorizer import Colorizer
+    from models.colorization_model import ColorizationModel
 
     torch.set_num_threads(threads)
-    colorizer = Colorizer(device=get_settings().device, root=models_dir, threads=threads)
+    colorizer = ColorizationModel(device=get_settings().device, root=models_dir, threads=threads)
     served = "+".join(map(str, (colorizer.spec.serve_short_side, *colorizer.spec.extra_short_sides)))
     net, same = torch_net(colorizer.card, models_dir / colorizer.card.file)
     if not same:
@@ -202,7 +202,7 @@ def colorization_latency(report: Report, models_dir: Path, threads: int) -> None
         [[r["size"], r["pipeline_ort_ms"], r["pipeline_torch_ms"], ratio(r["pipeline_torch_ms"], r["pipeline_ort_ms"]),
           r.get("network_ort_ms"), r.get("network_torch_ms"), ratio(r.get("network_torch_ms"), r.get("network_ort_ms"))]
          for r in rows],
-        note=(f"Pipeline: `Colorizer.colorize` on a square photo of that side (resize to the card's "
+        note=(f"Pipeline: `ColorizationModel.colorize` on a square photo of that side (resize to the card's "
               f"serving sides = {served} px, network, annealed mean, recolouring at full "
               f"size); network: the bare network on a square L input of that side (— = not timed in this run). "
               f"onnxruntime on {provider}, PyTorch eager on the same device; {threads} threads each; "

@@ -15,7 +15,7 @@ class Card(BaseModel):
     """What every card holds; task cards add their serving contract. Unknown fields are kept as written."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    kind: ClassVar[str] = ""  # the "task" field value this class reads
+    kind: ClassVar[str] = "model"  # the task whose cards this class reads, for messages
 
     name: str
     task: str
@@ -97,13 +97,12 @@ class RotationCard(Card, ServingSides):
 
 C = TypeVar("C", bound=Card)
 
-CARD_TYPES: dict[str, type[Card]] = {c.kind: c for c in (ColorizationCard, JigsawCard, RotationCard)}
 
+def card_types() -> dict[str, type[Card]]:
+    """The card class of each registered task (TaskSpec.card), by the "task" field its cards carry."""
+    from core.tasks import all_tasks  # the registry's specs import this module: resolved on first use
 
-def register_card_type(card_type: type[Card]) -> type[Card]:
-    """Make ``card_type`` the class of cards whose "task" is ``card_type.kind`` (a new task's card)."""
-    CARD_TYPES[card_type.kind] = card_type
-    return card_type
+    return {spec.name: spec.card for spec in all_tasks()}
 
 
 def sha256_of(path: Path) -> str:
@@ -124,12 +123,12 @@ def card_path(name: str, root: Path | None = None) -> Path:
 
 def parse_card(data: dict[str, Any], where: str = "card") -> Card:
     """A card's JSON -> its task's typed card; ModelNotAvailableError naming what is wrong."""
-    card_type = CARD_TYPES.get(str(data.get("task", "")), Card)
+    card_type = card_types().get(str(data.get("task", "")), Card)
     try:
         return card_type.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'card'}: {e['msg']}" for e in exc.errors()[:5])
-        raise ModelNotAvailableError(f"{where} is not a valid {card_type.kind or 'model'} card ({problems})") from exc
+        raise ModelNotAvailableError(f"{where} is not a valid {card_type.kind} card ({problems})") from exc
 
 
 def read_card_file(path: Path) -> Card:

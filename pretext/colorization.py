@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.errors import PretextError
 from core.settings import get_settings
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from models.imageio import encode_png, load_image
 from models.output_files import OutputNames, output_folder, write_file
 
@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:
-        colorizer = Colorizer(args.model, device=args.device or settings.device)
+        colorizer = ColorizationModel(args.model, device=args.device or settings.device)
         if args.temperature is not None:
             from models.encoding import check_temperature
 

@@ -15,7 +15,7 @@ from core.errors import PretextError
 from models.cards import serving_sides
 from models.color import rgb8_to_lab
 from models.colorization import decode_output, gray_rgb8, recolour
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from models.imageio import load_image
 from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
@@ -38,7 +38,7 @@ def images_of(name: str, count: int | None):
             yield split.records[i].member, split.rgb(i)
 
 
-def evaluate_dataset(name: str, count: int | None, cls: Colorizer, reg: Colorizer | None,
+def evaluate_dataset(name: str, count: int | None, cls: ColorizationModel, reg: ColorizationModel | None,
                      grid_rows: list[list[np.ndarray]], grid_n: int) -> dict:
     temperatures = dict(TEMPERATURES)
     default_t = cls.spec.default_temperature
@@ -130,8 +130,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        cls = Colorizer(args.model, device="cpu", root=args.models_dir)
-        reg = Colorizer(args.regression, device="cpu", root=args.models_dir) if args.regression else None
+        cls = ColorizationModel(args.model, device="cpu", root=args.models_dir)
+        reg = ColorizationModel(args.regression, device="cpu", root=args.models_dir) if args.regression else None
     except PretextError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -142,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
                 object.__setattr__(c.spec, "extra_short_sides", tuple(args.serve_short_side[1:]))
     report = {
         "command": " ".join(["pretext", *sys.argv[1:]]),
-        "classification_version": cls.card.get("version"),
-        "regression_version": reg.card.get("version") if reg else None,
+        "classification_version": cls.card.version,
+        "regression_version": reg.card.version if reg else None,
         "serve_short_side": cls.spec.serve_short_side,
         "serve_short_sides": [cls.spec.serve_short_side, *cls.spec.extra_short_sides],
         "datasets": {},

@@ -92,7 +92,7 @@ def cell_accuracy(
     model: JigsawModel, puzzles: Iterable[tuple[np.ndarray, np.ndarray]], variants: Sequence[Variant]
 ) -> dict[str, float]:
     """Share of tiles the cell head places right on (shuffled photo, permutation) pairs, per variant."""
-    train_ratio = float(model.card["tile_ratio"])
+    train_ratio = float(model.card.tile_ratio)
     hits: dict[str, list[float]] = {label: [] for label, *_ in variants}
     for shuffled, perm in puzzles:
         for label, ratio, per_tile, flip, fit in variants:
@@ -160,7 +160,7 @@ def val_solving(model: JigsawModel, n: int, seed: int) -> dict[str, float]:
     split = ZipSplit("imagenette-val")
     n = min(n, len(split))
     perms = uniform_permutations(rng, n)
-    train_ratio = float(model.card["tile_ratio"])
+    train_ratio = float(model.card.tile_ratio)
     # Imagenette photos are square, where every cell fit cuts the same tiles.
     choices: list[Variant] = [(solver_label(ratio, flip), ratio, True, flip, DEFAULT_CELL_FIT)
                               for ratio in (train_ratio, 1.0) for flip in (False, True)]
@@ -352,16 +352,16 @@ def evaluate(
     """Run both evaluations and write ``report.json`` and ``report.md`` under ``out_dir``."""
     t0 = time.time()
     model = JigsawModel(model_name, device="cpu")
-    train_cfg = model.card.get("training", {}).get("config", {})
+    train_cfg = model.card.training.get("config", {})
     size, cell = int(train_cfg.get("image_size", 128)), int(train_cfg.get("cell", 38))
     images = ZipSplit("imagenette-val").cached(size, limit)
     paths = photo_paths()[:photos_limit] if photos_limit is not None else photo_paths()
     n_neighbour = min(neighbour_val_images, val_images, len(ZipSplit("imagenette-val")))
     report = {
         "model": model_name,
-        "model_version": model.card.get("version"),
-        "model_sha256": model.card.get("sha256"),
-        "solver": model.card.get("solver", {}),
+        "model_version": model.card.version,
+        "model_sha256": model.card.sha256,
+        "solver": model.card.solver.model_dump(mode="json", exclude_unset=True),  # as the card has it
         "imagenette_val": permutation_accuracy(model, images, min(val_images, len(images)), cell, seed),
         "imagenette_val_uniform": val_solving(model, val_images, seed),
         "imagenette_val_neighbours": neighbour_val_solving(model, n_neighbour, seed) if model.has_neighbours else {},

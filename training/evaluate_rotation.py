@@ -181,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
         paths = [] if args.no_photos else photo_paths()[: args.photos_limit]
         skipped: list[str] = []
         report = {
-            "model_version": model.card.get("version"),
-            "model_sha256": model.card.get("sha256"),
+            "model_version": model.card.version,
+            "model_sha256": model.card.sha256,
             "serve_short_side": model.short_side,
             "serve_short_sides": model.short_sides,
             "mirror_views": model.mirror_views,

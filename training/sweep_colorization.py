@@ -13,7 +13,7 @@ import numpy as np
 
 from models.color import rgb8_to_lab
 from models.colorization import decode_output, gray_rgb8, recolour
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from models.encoding import rebalance_weights, smooth_prior
 from training.cli_types import sides
 from training.datasets import ZipSplit
@@ -56,13 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = Colorizer(args.model, device="cpu", root=args.models_dir)
+    model = ColorizationModel(args.model, device="cpu", root=args.models_dir)
     split = ZipSplit("imagenette-val")
     idx = range(args.offset, min(len(split), args.offset + args.val_images))
     photos = [split.rgb(i) for i in idx]
     temps = [float(t) for t in args.temperatures.split(",")]
     alphas = [float(a) for a in args.alphas.split(",")]
-    log_w = np.log(rebalance_weights(smooth_prior(np.asarray(model.card["prior"]), model.spec.centres)))
+    log_w = np.log(rebalance_weights(smooth_prior(np.asarray(model.card.prior), model.spec.centres)))
     gt_c = float(np.mean([colorfulness(r) for r in photos]))
     gray = Tally()
     for rgb in photos:

@@ -37,7 +37,8 @@ SPEC = TaskSpec(
     paper="Zhang, Isola, Efros. Colorful Image Colorization. ECCV 2016",
     model="colorization",
     extra_models=("colorization-regression",),
-    serving="models.colorizer:Colorizer",
+    serving="models.colorization_model:ColorizationModel",
+    card=ColorizationCard,
     params=ColorizationParams,
     outputs=(
         RESULT,

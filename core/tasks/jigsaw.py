@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from core.errors import BadParameterError
 from core.tasks.spec import Command, JobParams, Output, Page, TaskSpec, Upload
-from models.cards import Card
+from models.cards import Card, JigsawCard
 
 GRID = 3
 MAX_SEED = 2**53 - 1  # exact in JavaScript numbers too
@@ -57,6 +57,7 @@ SPEC = TaskSpec(
           "ECCV 2016",
     model="jigsaw",
     serving="models.jigsaw_model:JigsawModel",
+    card=JigsawCard,
     params=JigsawParams,
     outputs=(
         Output("result", "image/png", "the puzzle put back together by the network"),

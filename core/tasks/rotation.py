@@ -44,6 +44,7 @@ SPEC = TaskSpec(
           "ICLR 2018",
     model="rotation",
     serving="models.rotation_model:RotationModel",
+    card=RotationCard,
     params=RotationParams,
     outputs=(
         Output("result", "image/png", "the photo turned upright"),

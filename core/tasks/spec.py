@@ -91,6 +91,7 @@ class TaskSpec:
     model: str  # the card (models/weights/{model}.json) the workers serve
     serving: str  # "module:Class" of the serving class, opened by the workers and the CLI (never by the API)
     params: type[JobParams]
+    card: type[Card] = Card  # the typed card its models carry (models.cards, or the task's own module)
     outputs: tuple[Output, ...] = (RESULT,)
     page: Page | None = None
     commands: tuple[Command, ...] = ()

@@ -97,3 +97,12 @@ def test_exif_rotation_is_applied_before_colorizing(api):
     job = colorize_now(api, exif_rotated_jpeg(90, 60), "rotated.jpg")
     assert (job["result"]["width"], job["result"]["height"]) == (60, 90)
     assert png_array(api.get(job["links"]["result"]).content).shape == (90, 60, 3)
+
+
+def test_the_older_path_submits_the_same_job(api):
+    resp = api.post("/api/v1/colorize", files=image_field(good_files()["rgb.jpg"]), params={"wait": 30},
+                    data={"temperature": "0.5"})
+    assert resp.status_code == 200, resp.text
+    job = resp.json()
+    assert job["kind"] == "colorization" and job["result"]["temperature"] == 0.5
+    assert set(job["links"]) == {"self", "result", "distribution", "recolor"}

@@ -19,7 +19,7 @@ LOCAL_ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
 IMPORT = re.compile(r"""^import .* from '(\./[\w-]+\.js)';$""", re.MULTILINE)
 # Anything that would make the browser fetch from another site: scripts, styles, images, fonts.
 EXTERNAL = re.compile(r"""(?:\bsrc=|\burl\(|@import|\bfrom\s|<link[^>]*\bhref=)\s*["']?(?:https?:)?//""")
-TASK_PAGES = ("/", "/colorize", "/jigsaw", "/attention")
+TASK_PAGES = ("/", "/colorization", "/jigsaw", "/rotation")
 
 
 def client_for(datasets_dir: Path) -> TestClient:
@@ -111,3 +111,11 @@ def test_anything_but_a_listed_sample_is_404(client, name):
 def test_the_pages_are_not_part_of_the_api_description(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert not any(p in paths for p in (*TASK_PAGES, "/samples"))
+
+
+@pytest.mark.parametrize(("old", "new"), [("/colorize", "/colorization"), ("/attention", "/rotation")])
+def test_a_page_under_its_older_name_redirects_to_the_task_page(client, old, new):
+    with client:
+        resp = client.get(old, params={"job": "abc"}, follow_redirects=False)
+        assert resp.status_code == 308 and resp.headers["location"] == f"{new}?job=abc"
+        assert client.get(old).status_code == 200  # followed, it is the page

@@ -11,6 +11,9 @@ expect = pytest.importorskip("playwright.sync_api", reason="the playwright packa
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# The page posts to /api/v1/colorization (its older name, /api/v1/colorize, still answers).
+ENDPOINT = re.compile(r"/api/v1/coloriz(e|ation)$")
+
 READ_AFTER = """() => {
   const c = document.getElementById('after');
   return {w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)};
@@ -127,7 +130,7 @@ VALIDATION = [{"loc": ["query", "temperature"], "msg": "Input should be less tha
 ])
 def test_every_error_the_api_answers_is_explained(page, status, detail, expected):
     # The real service answers these too (see tests/app); here each is provoked on demand.
-    page.route("**/api/v1/colorize", lambda route: route.fulfill(status=status, json={"detail": detail}))
+    page.route(ENDPOINT, lambda route: route.fulfill(status=status, json={"detail": detail}))
     page.goto("/colorize")
     choose_file(page, png_photo(), "photo.png")
     expect(page.locator("#alert")).to_contain_text(expected)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.colorization import mirror_averaged, scales_averaged
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from models.numerics import log_softmax
 from tests.imagecorpus import photo
 from training.tiny_models import tiny_colorization
@@ -31,18 +31,18 @@ def tiny_dir(tmp_path_factory):
     return root
 
 
-def with_card(tiny_dir: Path, tmp_path: Path, **fields) -> Colorizer:
+def with_card(tiny_dir: Path, tmp_path: Path, **fields) -> ColorizationModel:
     """The tiny model served from a copy of its folder whose card has ``fields`` changed."""
     for f in tiny_dir.iterdir():
         shutil.copy(f, tmp_path / f.name)
     card = json.loads((tiny_dir / "colorization.json").read_text())
     (tmp_path / "colorization.json").write_text(json.dumps({**card, **fields}))
-    return Colorizer(device="cpu", root=tmp_path)
+    return ColorizationModel(device="cpu", root=tmp_path)
 
 
 def test_the_mirror_ensemble_colours_a_mirrored_photo_as_the_mirror_image(tiny_dir, tmp_path):
     img = photo(96, 64, seed=3)
-    plain = Colorizer(device="cpu", root=tiny_dir)
+    plain = ColorizationModel(device="cpu", root=tiny_dir)
     ensemble = with_card(tiny_dir, tmp_path, mirror_ensemble=True)
     assert ensemble.spec.mirror_ensemble and not plain.spec.mirror_ensemble
     out, out_m = ensemble.network_output(img), ensemble.network_output(np.ascontiguousarray(img[:, ::-1]))

@@ -68,7 +68,7 @@ def test_colorize_without_a_model_says_so(tmp_path):
 
 
 def test_colorize_never_imports_torch(tiny_models_dir):
-    code = ("import sys; from pretext.cli import main; import pretext.colorization, models.colorizer; "
+    code = ("import sys; from pretext.cli import main; import pretext.colorization, models.colorization_model; "
             "print(json.dumps(['torch' in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.colorizer import Colorizer
+from models.colorization_model import ColorizationModel
 from training.colorization import ColorizationConfig, ColorizationTask, pool_ab
 from training.export_colorization import PriorCorrected
 from training.export_colorization import run as export_run
@@ -84,7 +84,7 @@ def test_export_parity_and_serving_at_any_size(datasets_dir, isolated_settings, 
     assert (card["serve_short_side"], card["serve_short_sides"]) == (64, [64, 96])
     assert card["parity_max_abs_diff"] < 1e-3
     assert card["num_bins"] == len(centres) and len(card["sha256"]) == 64
-    colorizer = Colorizer(root=tmp_path / "m", device="cpu")
+    colorizer = ColorizationModel(root=tmp_path / "m", device="cpu")
     rgb = np.random.default_rng(0).integers(0, 255, (61, 203, 3), dtype=np.uint8)
     result = colorizer.colorize(rgb, temperature=0.0)
     assert result.rgb8.shape == rgb.shape

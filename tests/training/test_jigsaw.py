@@ -279,7 +279,7 @@ def test_served_solver_settings_reach_the_serving_spec(run_dir, tmp_path):
     assert export_jigsaw.run(parse(export_jigsaw.add_arguments, args)) == 0
     model = JigsawModel(root=tmp_path, device="cpu")
     assert model.spec.flip is True and model.spec.ratio == 1.0 and model.spec.cell_fit == "stretch"
-    assert model.card["tile_ratio"] == pytest.approx(16 / 19)  # training's ratio stays on record
+    assert model.card.tile_ratio == pytest.approx(16 / 19)  # training's ratio stays on record
     bad = ["--run", str(run_dir), "--out-dir", str(tmp_path / "bad"), "--serve-tile-ratio", "1.5"]
     assert export_jigsaw.run(parse(export_jigsaw.add_arguments, bad)) == 1
 

@@ -23,7 +23,7 @@ class Colorization:
     output: np.ndarray  # (1, C, h, w) raw network output: bin logits, or ab/110 for regression
 
 
-class Colorizer:
+class ColorizationModel:
     """An ONNX session plus its card's contract; one per worker process."""
 
     def __init__(self, name: str = "colorization", device: Device = "auto", root: Path | None = None,
