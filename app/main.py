@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
@@ -43,8 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.celery is not None:
                 app.state.celery.close()
 
-    app = FastAPI(title="pretext-lab", summary="What self-supervised pretext tasks teach a network",
-                  lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from this server (fastapi-offline ships them), never a CDN.
+    app = FastAPIOffline(title="pretext-lab", summary="What self-supervised pretext tasks teach a network",
+                         lifespan=lifespan, favicon_url="/static/img/favicon.svg")
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
     app.state.store = None

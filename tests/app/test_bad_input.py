@@ -94,3 +94,20 @@ def test_uploads_over_the_limit_are_413(service_settings, worker):
         resp = client.post("/api/v1/colorization", content=chunks,
                            headers={"content-type": "multipart/form-data; boundary=xyz"})
         assert resp.status_code == 413, resp.text
+
+
+@pytest.mark.parametrize(("path", "name", "value"), [
+    ("/api/v1/colorization", "temperature", "1_0"),  # Python's float() reads 10.0
+    ("/api/v1/colorization", "temperature", " 0.5"),
+    ("/api/v1/jigsaw", "seed", "1_000"),
+    ("/api/v1/rotation", "block", "0x2"),
+    ("/api/v1/rotation", "p", "2."),  # fine: a plain decimal, the control case
+])
+def test_numbers_are_parsed_strictly_by_form_and_by_query(api, path, name, value):
+    data = good_files()["rgb.jpg"]
+    for kwargs in ({"params": {name: value}}, {"data": {name: value}}):
+        resp = api.post(path, files=image_field(data), **kwargs)
+        if value == "2.":
+            assert resp.status_code == 202, resp.text
+        else:
+            assert resp.status_code == 422 and name in resp.text, resp.text

@@ -119,3 +119,19 @@ def test_a_page_under_its_older_name_redirects_to_the_task_page(client, old, new
         resp = client.get(old, params={"job": "abc"}, follow_redirects=False)
         assert resp.status_code == 308 and resp.headers["location"] == f"{new}?job=abc"
         assert client.get(old).status_code == 200  # followed, it is the page
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_docs_load_their_scripts_from_this_server(client, path):
+    with client:
+        page = client.get(path)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assets = re.findall(r"""(?:src|href)=["']([^"']+\.(?:js|css))["']""", page.text)
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+
+
+def test_the_home_page_links_the_api_docs(client):
+    with client:
+        assert 'href="/docs"' in client.get("/").text

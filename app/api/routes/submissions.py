@@ -5,27 +5,54 @@
 # same one the worker validates the job with, so the two sides cannot disagree.
 
 import inspect
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, get_args
 
 import anyio
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.api.deps import CeleryDep, JobsDep, SettingsDep, StoreDep
 from app.api.responses import Wait, check_wait, submitted
 from app.services.cards import installed_card
 from app.services.uploads import probe_image, read_upload
+from core.errors import BadParameterError
 from core.submit import submit
 from core.tasks.spec import TaskSpec, Upload
 
 IMAGE_DOC = "the photo: JPEG, PNG, WebP, BMP, TIFF or GIF"
 FORM_SUFFIX, QUERY_SUFFIX = "__form", "__query"
+# Numbers as people write them; Python's own parsing would also take "1_0" (10) or " 7".
+STRICT_NUMBER = {
+    int: re.compile(r"[+-]?[0-9]+"),
+    float: re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"),
+}
+
+
+def number_type(annotation: Any) -> type | None:
+    """int or float when a field holds that kind of number (bool, a subclass of int, is not one)."""
+    kinds = {a for a in (annotation, *get_args(annotation)) if a in (int, float)}
+    return float if float in kinds else next(iter(kinds), None)
+
+
+async def check_numbers(spec: TaskSpec, request: Request) -> None:
+    """BadParameterError for a number field whose raw text is not a plain decimal number."""
+    form = await request.form()  # already parsed for the endpoint: Starlette keeps it
+    for name, field in spec.params.model_fields.items():
+        kind = number_type(field.annotation)
+        if kind is None:
+            continue
+        for raw in (*form.getlist(name), *request.query_params.getlist(name)):
+            if isinstance(raw, str) and raw and not STRICT_NUMBER[kind].fullmatch(raw):  # "" means not given
+                noun = "an integer" if kind is int else "a decimal number"
+                raise BadParameterError(f"{name} must be {noun} such as 2 or 0.5, got {raw!r}")
 
 
 def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
     """The endpoint's signature: dependencies, the upload, ?wait, then each field as form and as query."""
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
+        inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("settings", keyword, annotation=SettingsDep),
         inspect.Parameter("store", keyword, annotation=StoreDep),
         inspect.Parameter("jobs", keyword, annotation=JobsDep),
@@ -58,6 +85,7 @@ def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
     async def submit_job(**values: Any) -> JSONResponse:
         settings = values["settings"]
         check_wait(values["wait"], settings)
+        await check_numbers(spec, values["request"])
         params = spec.params.parse(_given(spec, values))
         card = installed_card(settings.models_dir, spec.model)
         image: UploadFile = values["image"]
