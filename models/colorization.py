@@ -52,7 +52,7 @@ def ab_from_logits(logits: np.ndarray, centres: np.ndarray, temperature: float) 
     return annealed_mean(z, centres, temperature)
 
 
-def recolour(rgb8: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+def apply_ab(rgb8: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
     """Photo (H, W, 3) uint8 + ab (h, w, 2) -> (H, W, 3) uint8 with the photo's L and the new ab.
 
     Works in strips of rows so a 50-megapixel photo never needs a full-size float Lab copy.

@@ -8,10 +8,10 @@ import numpy as np
 from models.cards import ColorizationCard, load_card_as, models_dir
 from models.colorization import (
     ColorizationSpec,
+    apply_ab,
     decode_output,
     mirror_averaged,
     preprocess,
-    recolour,
     scales_averaged,
 )
 from models.runtime import Device, load_session
@@ -62,4 +62,4 @@ class ColorizationModel:
     def colorize(self, rgb8: np.ndarray, temperature: float | None = None) -> Colorization:
         out = self.network_output(rgb8)
         ab = decode_output(out, self.spec, temperature)
-        return Colorization(rgb8=recolour(rgb8, ab), output=out)
+        return Colorization(rgb8=apply_ab(rgb8, ab), output=out)

@@ -6,7 +6,7 @@
 
 import numpy as np
 
-from models.colorization import recolour
+from models.colorization import apply_ab
 from models.encoding import annealed_mean
 from models.numerics import log_softmax
 
@@ -37,4 +37,4 @@ def unpack(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
 def recolor(rgb8: np.ndarray, log_probs: np.ndarray, centres: np.ndarray, temperature: float) -> np.ndarray:
     """Photo (H, W, 3) uint8 + (Q, h, w) log-probabilities -> (H, W, 3) uint8 at ``temperature``."""
     ab = annealed_mean(np.moveaxis(log_probs, 0, -1), centres, temperature)
-    return recolour(rgb8, ab)
+    return apply_ab(rgb8, ab)

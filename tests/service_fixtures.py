@@ -21,6 +21,7 @@ from core.celery_config import make_celery
 from core.queues import queue_names
 from core.settings import PROJECT_ROOT, Settings
 from core.store import Job, JobStore
+from core.tasks import task_names
 from pretext.serve import Child, start_redis, start_worker
 
 T = TypeVar("T")
@@ -29,8 +30,8 @@ ALL_QUEUES = list(queue_names())
 MODEL_SOURCES = ("training/nets.py", "training/export_onnx.py", "training/tiny_models.py",
                  "models/gamut.py", "models/color.py", "models/cards.py",
                  "training/jigsaw_net.py", "training/jigsaw.py", "training/export_jigsaw.py", "models/jigsaw.py",
-                 "training/rotation.py", "training/export_rotation.py")
-MODEL_CARDS = ("colorization.json", "jigsaw.json", "rotation.json")
+                 "training/rotation.py", "training/export_rotation.py", "training/export_colorization.py")
+MODEL_CARDS = tuple(f"{name}.json" for name in task_names())
 
 
 def wait_until(what: str, check: Callable[[], T | None], timeout_s: float, interval_s: float = 0.05) -> T:

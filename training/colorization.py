@@ -4,7 +4,7 @@ Input: L; label: soft-encoded ab at 1/4 resolution; loss: class-rebalanced cross
 The regression variant (smooth L1 on ab) is the baseline the paper argues against.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from training.datasets import TINY_SIZE, ZipSplit
 from training.errors import TrainingConfigError
 from training.metrics import ab_error_cdf, auc
 from training.nets import ColorizationNet
+from training.sources import batch_counts, check_shares, load_sources
 
 OUTPUT_STRIDE = 4
 
@@ -49,6 +50,8 @@ class ColorizationConfig:
     prior_images: int = 3000
     val_images: int = 300
     limit: int | None = None  # use only the first N images of each split (tests)
+    # Share of each batch from each wider split (training.sources), cut like imagenette (zoomed crops).
+    shares: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.
@@ -66,6 +69,7 @@ class ColorizationConfig:
         for name in ("tiny_share", "finetune_share", "tiny_batches"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise TrainingConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        check_shares(self.shares, self.tiny_share)
 
 
 def lab_batch(rgb8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,6 +93,7 @@ class ColorizationTask:
         self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
         self.tiny = ZipSplit("tinyimagenet-train").cached(TINY_SIZE, cfg.limit)
         self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
+        self.sources = load_sources(cfg.shares, cfg.imagenette_size, cfg.limit)
         self.total_steps = 0
         self.prior = self._prior()
         self.weights = rebalance_weights(smooth_prior(self.prior, self.centres), REBALANCE_LAMBDA)
@@ -125,20 +130,29 @@ class ColorizationTask:
         if cfg.tiny_batches and rng.random() < cfg.tiny_batches:
             rgb = random_crops(self.tiny, rng.integers(0, len(self.tiny), size), TINY_SIZE, rng)
         elif fine:
-            idx = rng.integers(0, len(self.imagenette), size)
-            rgb = zoomed_crops(self.imagenette, idx, cfg.finetune_crop, cfg.zoom, rng)
+            rgb = self.photo_crops(rng, size, cfg.finetune_crop)
         else:
             n_tiny = round(size * cfg.tiny_share)
             parts = []
             if n_tiny:
                 parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.crop, rng))
             if size - n_tiny:
-                idx = rng.integers(0, len(self.imagenette), size - n_tiny)
-                parts.append(zoomed_crops(self.imagenette, idx, cfg.crop, cfg.zoom, rng))
+                parts.append(self.photo_crops(rng, size - n_tiny, cfg.crop))
             rgb = np.concatenate(parts)
         l_in, ab = lab_batch(rgb)
         target_ab = pool_ab(ab)  # (B, h, w, 2)
         return torch.from_numpy(l_in), torch.from_numpy(np.ascontiguousarray(target_ab))
+
+    def photo_crops(self, rng: np.random.Generator, n: int, crop: int) -> np.ndarray:
+        """n zoomed crops from imagenette and the wider splits' training photos, in the configured shares."""
+        counts = batch_counts(n, self.cfg.shares)
+        parts = [zoomed_crops(src.images, rng.choice(src.train, counts[name]), crop, self.cfg.zoom, rng)
+                 for name, src in self.sources.items() if counts[name]]
+        rest = n - sum(counts.values())
+        if rest > 0:
+            parts.append(zoomed_crops(self.imagenette, rng.integers(0, len(self.imagenette), rest), crop,
+                                      self.cfg.zoom, rng))
+        return np.concatenate(parts)[:n]
 
     def targets(self, target_ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, h, w, 2) ab -> soft targets (B, Q, h, w) and per-pixel rebalancing weights (B, h, w)."""
@@ -176,7 +190,14 @@ class ColorizationTask:
             l_in, ab = lab_batch(np.asarray(self.val[start : min(n, start + 50)]))
             pred = self.predict_ab(model, torch.from_numpy(l_in), 0.38)
             errs.append(np.linalg.norm(pred - pool_ab(ab), axis=-1).ravel())
-        return {"val_auc_raw": auc(ab_error_cdf(np.concatenate(errs)))}
+        figures = {"val_auc_raw": auc(ab_error_cdf(np.concatenate(errs)))}
+        for name, src in self.sources.items():  # the wider splits' held-back tenth, when they train
+            held = src.val[: self.cfg.val_images]
+            l_in, ab = lab_batch(np.asarray(src.images[held]))
+            pred = self.predict_ab(model, torch.from_numpy(l_in), 0.38)
+            err = np.linalg.norm(pred - pool_ab(ab), axis=-1).ravel()
+            figures[f"val_auc_raw_{name.split('-')[0]}"] = auc(ab_error_cdf(err))
+        return figures
 
     def state(self) -> dict[str, Any]:
         return {

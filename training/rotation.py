@@ -4,7 +4,7 @@ Input: an image turned by 0, 90, 180 or 270 degrees (all four in the same batch,
 transposes, no interpolation); label: which of the four; loss: cross-entropy.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ from training.crops import random_crops, zoomed_crops
 from training.datasets import TINY_SIZE, ZipSplit
 from training.errors import TrainingConfigError
 from training.nets import WIDTHS, TrunkClassifier
+from training.sources import batch_counts, check_shares, load_sources
 
 
 class RotationNet(TrunkClassifier):
@@ -53,6 +54,7 @@ class RotationConfig:
     zoom: tuple[float, float] = (1.0, 1.0)
     val_images: int = 500
     limit: int | None = None
+    shares: dict[str, float] = field(default_factory=dict)  # wider splits (training.sources), zoomed like imagenette
 
     def __post_init__(self) -> None:
         if not 0.0 < self.zoom[0] <= self.zoom[1]:
@@ -61,6 +63,7 @@ class RotationConfig:
             raise TrainingConfigError(f"size {self.size} is larger than imagenette_size {self.imagenette_size}")
         if not 0.0 <= self.tiny_share <= 1.0:
             raise TrainingConfigError(f"tiny_share must lie in [0, 1], got {self.tiny_share}")
+        check_shares(self.shares, self.tiny_share)
 
 
 class RotationTask:
@@ -74,6 +77,7 @@ class RotationTask:
         tiny_side = cfg.imagenette_size if cfg.size > TINY_SIZE else TINY_SIZE
         self.tiny = ZipSplit("tinyimagenet-train").cached(tiny_side, cfg.limit)
         self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
+        self.sources = load_sources(cfg.shares, cfg.imagenette_size, cfg.limit)
 
     def make_model(self) -> nn.Module:
         return RotationNet()
@@ -85,10 +89,16 @@ class RotationTask:
         parts = []
         if n_tiny:
             parts.append(random_crops(self.tiny, rng.integers(0, len(self.tiny), n_tiny), cfg.size, rng))
-        if n - n_tiny:
-            idx = rng.integers(0, len(self.imagenette), n - n_tiny)
+        counts = batch_counts(n, cfg.shares)
+        for name, src in self.sources.items():
+            if counts[name]:
+                parts.append(zoomed_crops(src.images, rng.choice(src.train, counts[name]), cfg.size,
+                                          tuple(cfg.zoom), rng))
+        rest = n - n_tiny - sum(counts.values())
+        if rest > 0:
+            idx = rng.integers(0, len(self.imagenette), rest)
             parts.append(zoomed_crops(self.imagenette, idx, cfg.size, tuple(cfg.zoom), rng))
-        return np.concatenate(parts)
+        return np.concatenate(parts)[:n]
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
         # ``size`` counts rotated images, as the paper's batches do: size/4 photos x 4 angles.
@@ -104,19 +114,26 @@ class RotationTask:
         return F.cross_entropy(logits, y), {"accuracy": float(acc)}
 
     def validate(self, model: nn.Module) -> dict[str, float]:
-        """Accuracy on centre crops of imagenette-val in all four rotations."""
-        n = min(self.cfg.val_images, len(self.val))
-        off = (self.val.shape[1] - self.cfg.size) // 2
+        """Accuracy on centre crops in all four rotations: imagenette-val, and each wider split's held-back
+        tenth when it trains."""
+        figures = {"val_accuracy": self.accuracy(model, self.val, np.arange(min(self.cfg.val_images, len(self.val))))}
+        for name, src in self.sources.items():
+            figures[f"val_accuracy_{name.split('-')[0]}"] = self.accuracy(model, src.images,
+                                                                         src.val[: self.cfg.val_images])
+        return figures
+
+    def accuracy(self, model: nn.Module, images: np.ndarray, idx: np.ndarray) -> float:
+        off = (images.shape[1] - self.cfg.size) // 2
         correct = total = 0
         device = next(model.parameters()).device
-        for start in range(0, n, 64):
-            crops = np.asarray(self.val[start : min(n, start + 64), off : off + self.cfg.size,
-                                        off : off + self.cfg.size])
+        for start in range(0, len(idx), 64):
+            chunk = idx[start : start + 64]
+            crops = np.asarray(images[chunk])[:, off : off + self.cfg.size, off : off + self.cfg.size]
             x, y = rotations(crops)
             pred = model(torch.from_numpy(normalise(x)).to(device)).argmax(1).cpu().numpy()
             correct += int((pred == y).sum())
             total += len(y)
-        return {"val_accuracy": correct / max(total, 1)}
+        return correct / max(total, 1)
 
     def state(self) -> dict[str, Any]:
         return {"config": vars(self.cfg)}

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from models.color import rgb8_to_lab
-from models.colorization import decode_output, gray_rgb8, recolour
+from models.colorization import apply_ab, decode_output, gray_rgb8
 from models.colorization_model import ColorizationModel
 from models.encoding import rebalance_weights, smooth_prior
 from training.cli_types import sides
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             out = model.network_output(rgb)
             for a, t in tallies:
                 corrected = out - a * log_w[None, :, None, None]
-                tallies[a, t].add(recolour(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
+                tallies[a, t].add(apply_ab(rgb, decode_output(corrected, model.spec, t)), rgb, gt_lab)
         for (a, t), tally in tallies.items():
             row = {"side": side_label(setting), "mirror": mirror, "alpha": a, "temperature": t,
                    **tally.summary(model.spec.centres, gt_c)}

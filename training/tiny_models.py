@@ -1,11 +1,13 @@
 """Tiny untrained models with real ONNX files and cards, for service tests and benchmarks."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from core.tasks import task_names
 from models.encoding import ANNEALED_T
 from models.gamut import in_gamut_bins
 from models.jigsaw import permutation_set
@@ -79,6 +81,17 @@ def tiny_rotation(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
     return export_with_card(RotationWithAttention(net), out_dir / "rotation.onnx", onnx_spec(), card_for).card
 
 
+# One untrained stand-in per registered task (a new task adds its own here).
+TINY: dict[str, Callable[[Path], Path]] = {
+    "colorization": tiny_colorization,
+    "jigsaw": tiny_jigsaw,
+    "rotation": tiny_rotation,
+}
+
+
 def tiny_models(out_dir: Path) -> list[Path]:
-    """All three tiny models in ``out_dir``: the paths of their cards."""
-    return [tiny_colorization(out_dir), tiny_jigsaw(out_dir), tiny_rotation(out_dir)]
+    """Every registered task's tiny model in ``out_dir``: the paths of their cards."""
+    missing = [name for name in task_names() if name not in TINY]
+    if missing:
+        raise KeyError(f"no tiny stand-in for {missing}: add one to training/tiny_models.py TINY")
+    return [TINY[name](out_dir) for name in task_names()]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from training.colorization import ColorizationConfig, ColorizationTask
 from training.loop import add_loop_arguments, loop_config, run_and_report
+from training.sources import add_share_arguments, shares_of
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zoom", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
                    help="imagenette windows of crop x z px (z log-uniform in [MIN, MAX]) resized to the crop")
     p.add_argument("--prior-images", type=int, default=3000)
+    add_share_arguments(p)
     add_loop_arguments(p, steps=7000, val_images=300)
 
 
@@ -45,4 +47,5 @@ def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
         prior_images=args.prior_images,
         val_images=args.val_images,
         limit=args.limit,
+        shares=shares_of(args),
     )
