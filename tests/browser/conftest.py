@@ -1,11 +1,11 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the real service.
 
-The service is what ``make run`` starts: a private Redis, a Celery worker and uvicorn as a subprocess
-on a free port, all three the browser tests' own. They serve the shipped models from models/weights
-(the tiny untrained ones of tests/service_fixtures.py where those are missing), so the screenshots show
-real answers, and the generated sample scenes, so no dataset photo ends up in the repository.
-Screenshots go to test-artifacts/browser/ (gitignored), on phone and desktop widths, and the README's
-to docs/img/.
+The service is what ``make run`` starts: a private Redis, a Celery worker and uvicorn as a subprocess on a
+free port, all three the browser tests' own, as is the Turing-test database. They serve the shipped models
+from models/weights (the tiny untrained ones of tests/service_fixtures.py where those are missing), so the
+screenshots show real answers, and the generated sample scenes, so no dataset photo ends up in the
+repository. Screenshots go to test-artifacts/browser/ (gitignored), on phone and desktop widths, and the
+README's to docs/img/.
 """
 
 from collections.abc import Iterator
@@ -55,6 +55,13 @@ def browser_redis(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="session")
+def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live server's Turing-test database, its own: another API's pool collector (the API tests') would
+    mark the colorizations queued on this Redis as expired, not finding their jobs on its own Redis."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser-turing-db') / 'turing.sqlite'}"
+
+
+@pytest.fixture(scope="session")
 def browser_worker(browser_redis: RedisServer, browser_models_dir: Path,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     w = run_worker("browser", worker_env(browser_redis.url, browser_models_dir), tmp_path_factory.mktemp("logs"))
@@ -64,17 +71,20 @@ def browser_worker(browser_redis: RedisServer, browser_models_dir: Path,
 
 @pytest.fixture(scope="session")
 def live_server(chromium: Path, browser_redis: RedisServer, browser_worker: Worker, browser_models_dir: Path,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+                browser_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """uvicorn serving app.main on a free port, with the browser tests' Redis, worker and models."""
     port = free_port()
     log = tmp_path_factory.mktemp("uvicorn") / "api.log"
     env = worker_env(browser_redis.url, browser_models_dir)
+    env["DATABASE_URL"] = browser_database_url
     # No datasets folder: the pages offer the generated sample scenes (app/services/samples.py).
     env["PRETEXT_DATASETS_DIR"] = str(tmp_path_factory.mktemp("no-datasets"))
     with log.open("wb") as out:
         child = start_api("127.0.0.1", port, env, stdout=out)
     url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(base_url=url, timeout=30)
+    # A fresh connection per request: a kept-alive one that uvicorn closes after its 5 s idle timeout can
+    # be reused at that moment, and the request then fails with RemoteProtocolError.
+    client = httpx.Client(base_url=url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
     server = LiveServer(url, child, log, client)
 
     def up() -> bool:

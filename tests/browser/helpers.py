@@ -1,5 +1,6 @@
 """What the browser tests share: where Chromium is, the live server, screenshots, test photos."""
 
+import importlib.util
 import io
 import json
 import re
@@ -67,14 +68,18 @@ def shot(pg: Any, name: str) -> Path:
 
 def save_screenshot(pg: Any, name: str, show: str | None = None) -> Path:
     """docs/img/NAME-desktop.png or NAME-phone.png (by the page's width): what the screen shows, not the
-    whole page, scrolled so that the element ``show`` starts at the top when given. Palette PNGs keep
-    the committed images small (docs/img stays under ~3 MB)."""
+    whole page, scrolled so that the element ``show`` starts at the top when given, without the focus
+    ring of the control the test used last. Palette PNGs keep the committed images small (docs/img
+    stays under ~3 MB)."""
     width = pg.viewport_size["width"]
     path = DOCS_IMG / f"{name}-{'phone' if width <= PHONE['width'] else 'desktop'}.png"
     if show:
         pg.locator(show).first.evaluate("(el) => el.scrollIntoView({block: 'start'})")
         pg.wait_for_timeout(100)
+    focused = pg.evaluate_handle("() => { const el = document.activeElement; el?.blur(); return el; }")
     data = pg.screenshot(animations="disabled", caret="hide")
+    focused.evaluate("(el) => el?.focus?.({preventScroll: true})")
+    focused.dispose()
     if show:
         pg.evaluate("window.scrollTo(0, 0)")
     image = Image.open(io.BytesIO(data)).convert("RGB")
@@ -83,11 +88,12 @@ def save_screenshot(pg: Any, name: str, show: str | None = None) -> Path:
     return path
 
 
-def screenshots(pg: Any, name: str, docs: str | None = None, show: str | None = None) -> None:
+def screenshots(pg: Any, name: str, docs: str | None = None, show: str | None = None,
+                phone_show: str | None = None) -> None:
     """Full-page screenshots at desktop and phone widths; at phone width nothing may overflow sideways.
 
     With ``docs``, the same two states also go to docs/img/DOCS-desktop.png and DOCS-phone.png (see
-    save_screenshot, scrolled to ``show``)."""
+    save_screenshot), scrolled to ``show`` (on the phone to ``phone_show`` if given)."""
     shot(pg, f"{name}-desktop")
     if docs:
         save_screenshot(pg, docs, show)
@@ -96,7 +102,7 @@ def screenshots(pg: Any, name: str, docs: str | None = None, show: str | None = 
     overflow = pg.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     shot(pg, f"{name}-phone")
     if docs:
-        save_screenshot(pg, docs, show)
+        save_screenshot(pg, docs, phone_show or show)
     pg.set_viewport_size(DESKTOP)
     assert overflow <= 0, f"{name}: the page is {overflow} px wider than a 390 px phone screen"
 
@@ -119,6 +125,24 @@ def png_photo(w: int = 150, h: int = 100, seed: int = 0) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(photo(w, h, seed)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def docs_photo(file: str, long_side: int = 384, turn: int = 0) -> bytes:
+    """A photo scikit-image ships in its wheel (public domain or CC0: astronaut.png, coffee.png, chelsea.png,
+    rocket.jpg), as PNG bytes with its long side ``long_side``, turned ``turn`` degrees counter-clockwise:
+    the photos of the README's screenshots, which may not show the datasets' photos. A generated one where
+    scikit-image is missing."""
+    spec = importlib.util.find_spec("skimage")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / file if spec else None
+    if path is None or not path.is_file():
+        return png_photo(long_side, long_side * 2 // 3)
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        im.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+        im = im.rotate(turn, expand=True) if turn else im
+        buf = io.BytesIO()
+        im.save(buf, format="PNG")
+        return buf.getvalue()
 
 
 def png_pixels(data: bytes) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.helpers import fake_openapi, screenshots
+from tests.browser.helpers import docs_photo, fake_openapi, screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -13,8 +13,10 @@ ENDPOINT = "/api/v1/rotation"
 
 def test_the_rotation_and_the_attention_maps_are_shown(page, live_server):
     live_server.require(ENDPOINT, "rotation")
-    page.goto("/attention")
-    page.locator(".sample").first.click()
+    page.goto("/rotation")
+    # A photo turned a quarter (the README's screenshot shows the network turning it back).
+    page.set_input_files("#file", files=[{"name": "astronaut.png", "mimeType": "image/png",
+                                          "buffer": docs_photo("astronaut.png", turn=90)}])
     expect(page.locator("#maps")).to_be_visible()
     expect(page.locator("#verdict")).to_contain_text("The network thinks this photo is")
     expect(page.locator("#probabilities [role=listitem]")).to_have_count(4)
@@ -38,7 +40,7 @@ def test_the_rotation_and_the_attention_maps_are_shown(page, live_server):
     expect(heat.last).to_have_css("opacity", "0")
     for _ in range(6):
         page.keyboard.press("PageUp")  # (heat maps at 60% for the screenshots)
-    screenshots(page, "attention", docs="rotation", show="#prediction")
+    screenshots(page, "attention", docs="rotation", show="#views", phone_show="#prediction")
 
     # An exponent out of range goes to the server, whose 422 is explained.
     page.fill("#p", "20")
@@ -50,7 +52,7 @@ def test_without_the_endpoint_the_page_says_so(page, live_server):
     spec = fake_openapi(live_server, without=ENDPOINT)
     page.route("**/openapi.json", lambda route: route.fulfill(status=200, body=spec,
                                                                 content_type="application/json"))
-    page.goto("/attention")
+    page.goto("/rotation")
     expect(page.locator("#availability")).to_contain_text("no rotation endpoint")
 
 
@@ -58,7 +60,7 @@ def test_a_missing_model_is_explained(page):
     detail = ("the rotation model is not installed (no models/weights/rotation.json); "
               "export one with `pretext export rotation`")
     page.route(f"**{ENDPOINT}", lambda route: route.fulfill(status=503, json={"detail": detail}))
-    page.goto("/attention")
+    page.goto("/rotation")
     page.locator(".sample").first.click()
     expect(page.locator("#alert")).to_contain_text("(503). The rotation model is not installed")
     expect(page.locator("#maps")).to_be_hidden()

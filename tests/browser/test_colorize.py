@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from tests.browser.helpers import png_photo, png_pixels, screenshots
+from tests.browser.helpers import docs_photo, png_photo, png_pixels, screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -31,8 +31,9 @@ def choose_file(page, data: bytes, name: str, mime: str = "image/png") -> None:
 
 
 def test_a_photo_is_colorized_and_the_temperature_slider_recolors_it(page, live_server):
-    page.goto("/colorize")
-    choose_file(page, png_photo(150, 100), "photo.png")
+    page.goto("/colorization")
+    photo = docs_photo("astronaut.png")
+    choose_file(page, photo, "astronaut.png")
     expect(page.locator("#result")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("Colorized in")
     download = page.locator("#download")
@@ -45,7 +46,7 @@ def test_a_photo_is_colorized_and_the_temperature_slider_recolors_it(page, live_
 
     # The page decodes the distribution itself; it must agree with the server's own decoding.
     shown = after_pixels(page)
-    assert shown.shape == (100, 150, 3)
+    assert shown.shape == png_pixels(photo).shape
     server = png_pixels(live_server.client.get(f"{job_url}/recolor", params={"temperature": t0}).content)
     assert np.abs(shown.astype(int) - server).max() <= 2
 
@@ -62,7 +63,7 @@ def test_a_photo_is_colorized_and_the_temperature_slider_recolors_it(page, live_
     assert np.abs(mode.astype(int) - server_mode).max() <= 2
     assert posts == []
     expect(download).to_have_attribute("href", f"{job_url}/recolor?temperature=0.00")
-    expect(download).to_have_attribute("download", "photo-colorized-T0.00.png")
+    expect(download).to_have_attribute("download", "astronaut-colorized-T0.00.png")
 
     # A pixel's distribution: by pointer, then moved with the arrow keys.
     caption = page.locator("#abplot-caption")
@@ -81,16 +82,16 @@ def test_a_photo_is_colorized_and_the_temperature_slider_recolors_it(page, live_
     page.keyboard.press("Home")
     for _ in range(5):
         page.keyboard.press("PageUp")  # back to the middle (10% a step) for the screenshots
-    screenshots(page, "colorize-result")
+    page.locator("#temperature").fill(t0)  # and the card's temperature
+    expect(after).to_have_attribute("data-temperature", t0)
+    screenshots(page, "colorize-result", docs="colorization", show="#result")
 
 
 def test_a_sample_photo_can_be_colorized_and_downloaded_full_size(page, live_server):
-    page.goto("/colorize")
+    page.goto("/colorization")
     page.locator(".sample").first.click()
     expect(page.locator(".sample").first).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#status")).to_contain_text("Colorized in")
-    expect(page.locator("#after")).to_have_attribute("data-temperature", re.compile(r"\d"))
-    screenshots(page, "colorize-sample", docs="colorization", show="#result")
     with page.expect_download() as info:
         page.locator("#download").click()
     download = info.value
@@ -100,7 +101,7 @@ def test_a_sample_photo_can_be_colorized_and_downloaded_full_size(page, live_ser
 
 
 def test_a_dropped_file_that_is_not_an_image_gets_a_clear_message(page):
-    page.goto("/colorize")
+    page.goto("/colorization")
     # What dragging a text file from the desktop onto the drop zone does.
     page.evaluate("""() => {
       const dt = new DataTransfer();
@@ -131,14 +132,14 @@ VALIDATION = [{"loc": ["query", "temperature"], "msg": "Input should be less tha
 def test_every_error_the_api_answers_is_explained(page, status, detail, expected):
     # The real service answers these too (see tests/app); here each is provoked on demand.
     page.route(ENDPOINT, lambda route: route.fulfill(status=status, json={"detail": detail}))
-    page.goto("/colorize")
+    page.goto("/colorization")
     choose_file(page, png_photo(), "photo.png")
     expect(page.locator("#alert")).to_contain_text(expected)
     expect(page.locator("#progress")).to_be_hidden()
 
 
 def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(page):
-    page.goto("/colorize")
+    page.goto("/colorization")
     page.evaluate("document.body.dataset.maxUploadBytes = '1000'")
     sent = []
     page.on("request", lambda r: sent.append(r.url) if "/api/v1/" in r.url else None)

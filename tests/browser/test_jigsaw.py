@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import fake_openapi, screenshots
+from tests.browser.helpers import docs_photo, fake_openapi, screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -17,9 +17,13 @@ TILES = """() => [...document.querySelectorAll('.tile')]
   .map((t) => ({cell: Number(t.dataset.cell), right: t.classList.contains('right')}))"""
 
 
-def open_puzzle(page) -> None:
+def open_puzzle(page, photo: bytes | None = None) -> None:
+    """The page with a shuffled puzzle: of ``photo`` (PNG) when given, else of the first sample photo."""
     page.goto("/jigsaw")
-    page.locator(".sample").first.click()
+    if photo is None:
+        page.locator(".sample").first.click()
+    else:
+        page.set_input_files("#file", files=[{"name": "coffee.png", "mimeType": "image/png", "buffer": photo}])
     expect(page.locator("#puzzle")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("Shuffled")
 
@@ -34,7 +38,7 @@ def swap_first_two_by_keyboard(page) -> None:
 
 def test_the_network_solves_a_shuffled_puzzle(page, live_server):
     live_server.require(ENDPOINT, "jigsaw")
-    open_puzzle(page)
+    open_puzzle(page, docs_photo("coffee.png"))
     swap_first_two_by_keyboard(page)
     before = page.evaluate(TILES)
     truth = [before[pos]["cell"] for pos in range(9)]

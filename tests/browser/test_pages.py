@@ -11,8 +11,9 @@ expect = pytest.importorskip("playwright.sync_api", reason="the playwright packa
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# The pages' current paths; /colorize and /attention keep answering when the pages get new names.
-PAGES = {"/": "home", "/colorize": "colorize", "/jigsaw": "jigsaw", "/attention": "attention"}
+# Each page's path; /colorize and /attention, the older names of two, keep answering.
+PAGES = {"/": "home", "/colorization": "colorization", "/jigsaw": "jigsaw", "/rotation": "rotation",
+         "/colorize": "colorize-older-name", "/attention": "attention-older-name"}
 OVERFLOW = "document.scrollingElement.scrollWidth - window.innerWidth"
 
 # Every control a person can reach must say what it is: a <label>, aria-label(ledby) or its own text.
@@ -69,7 +70,7 @@ def test_the_home_page_links_to_every_task(page):
 
 
 def test_the_skip_link_comes_first_and_jumps_to_the_content(page):
-    page.goto("/colorize")
+    page.goto("/colorization")
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Enter")

@@ -1,17 +1,15 @@
 """The Turing test in Chromium: start page, a whole session by clicks and keys, the end page, the results."""
 
-import os
 import re
 
 import pytest
 
-from app.services.samples import balloons, beach, landscape
 from app.turing import pool
 from app.turing.db import Database
 from core.settings import Settings
 from pretext.turing import queue_and_wait
 from tests.app.turing.helpers import truth
-from tests.browser.helpers import screenshots
+from tests.browser.helpers import docs_photo, screenshots
 
 playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect, PlaywrightError = playwright.expect, playwright.Error
@@ -20,17 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def turing_pool(live_server, browser_redis, browser_models_dir, tmp_path_factory):
-    """The three generated sample scenes in the live server's database, coloured by its worker through the
-    job queue."""
-    import numpy as np
-    from PIL import Image
-
+def turing_pool(live_server, browser_redis, browser_models_dir, browser_database_url, tmp_path_factory):
+    """Three photos in the live server's database, coloured by its worker through the job queue."""
     folder = tmp_path_factory.mktemp("turing-photos")
-    for scene in (landscape, beach, balloons):
-        rgb = np.clip(np.round(scene()), 0, 255).astype(np.uint8)
-        Image.fromarray(rgb).save(folder / f"{scene.__name__}.png")
-    db = Database(os.environ["DATABASE_URL"]).migrate()  # the live server's (tests/conftest.py sets it)
+    for name in ("astronaut", "chelsea", "coffee"):
+        (folder / f"{name}.png").write_bytes(docs_photo(f"{name}.png", 320))
+    db = Database(browser_database_url).migrate()  # the live server's
     try:
         pool.import_files(db, pool.photo_files(folder), folder, "browser-test")
         settings = Settings(REDIS_URL=browser_redis.url, models_dir=browser_models_dir)
