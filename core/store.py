@@ -41,6 +41,11 @@ def blob_key(job_id: str, name: str) -> str:
     return f"{PREFIX}:job:{job_id}:blob:{name}"
 
 
+def waiting_key(kind: str) -> str:
+    """Sorted set of a task's queued job ids by creation time: a job's rank is its place in the queue."""
+    return f"{PREFIX}:waiting:{kind}"
+
+
 def done_channel(job_id: str) -> str:
     """Pub/sub channel on which a job's final status is announced."""
     return f"{PREFIX}:job:{job_id}:done"
@@ -128,6 +133,7 @@ def transition(pipe: Any, job_id: str, kind: str, status: Status, ttl_s: int, **
                                          for k, v in values.items()})
     pipe.expire(job_key(job_id), ttl_s)
     pipe.hincrby(STATS_KEY, stats_field(kind, status), 1)
+    pipe.zrem(waiting_key(kind), job_id)  # running or finished: no longer waiting
     if status in TERMINAL:
         pipe.publish(done_channel(job_id), status)
 
@@ -144,6 +150,9 @@ def create(pipe: Any, job: Job, blobs: dict[str, bytes], ttl_s: int) -> None:
     pipe.hset(job_key(job.id), mapping=to_fields(job))
     pipe.expire(job_key(job.id), ttl_s)
     pipe.hincrby(STATS_KEY, stats_field(job.kind, job.status), 1)
+    pipe.zadd(waiting_key(job.kind), {job.id: job.created_at})
+    # Jobs that expired without ever running leave the queue's count with their record.
+    pipe.zremrangebyscore(waiting_key(job.kind), "-inf", job.created_at - ttl_s)
 
 
 class JobStore:

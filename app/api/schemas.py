@@ -28,6 +28,13 @@ class JobAccepted(BaseModel):
     links: Links
 
 
+class QueuePlace(BaseModel):
+    """Where a queued job stands: position 1 runs next; ``ahead`` jobs of its task wait before it."""
+
+    position: int
+    ahead: int
+
+
 class JobOut(BaseModel):
     """A job as the API shows it."""
 
@@ -40,6 +47,7 @@ class JobOut(BaseModel):
     created_at: float
     updated_at: float
     links: Links
+    queue: QueuePlace | None = None  # while queued
 
 
 def job_links(job: Job) -> Links:

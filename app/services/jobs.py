@@ -16,6 +16,7 @@ from core.store import (
     is_job_id,
     job_key,
     transition,
+    waiting_key,
 )
 from core.tasks import get_task
 
@@ -63,6 +64,11 @@ class AsyncJobStore:
                 if message is not None:
                     job = await self.get(job_id)
             return job
+
+    async def queue_position(self, job: Job) -> int | None:
+        """1 for the next job of its task to run, 2 after it...; None once it is no longer waiting."""
+        rank = await self.client.zrank(waiting_key(job.kind), job.id)
+        return None if rank is None else int(rank) + 1
 
     async def job_counts(self) -> dict[tuple[str, str], int]:
         """(kind, status) -> how many jobs ever reached that status."""

@@ -99,3 +99,14 @@ def test_metrics_count_requests_by_route_and_jobs_by_kind_and_status(api):
     assert "pretext_http_request_duration_seconds_bucket" in text
     assert 'pretext_jobs_total{kind="colorization",status="succeeded"}' in text
     assert 'pretext_queue_length{queue="jigsaw"}' in text
+
+
+def test_a_queued_job_shows_its_place_in_its_task_queue(api, job_store):
+    first = job_store.create("jigsaw", {"shuffled": True}, {"input": good_files()["rgb.jpg"]})  # never sent
+    second = job_store.create("jigsaw", {"shuffled": True}, {"input": good_files()["rgb.jpg"]})
+    place = api.get(f"/api/v1/jobs/{second.id}").json()["queue"]
+    before = api.get(f"/api/v1/jobs/{first.id}").json()["queue"]
+    assert place["position"] == before["position"] + 1 and place["ahead"] == place["position"] - 1
+    job_store.fail(job_store.get(first.id), "cancelled by the test")
+    assert api.get(f"/api/v1/jobs/{second.id}").json()["queue"]["position"] == place["position"] - 1
+    assert api.get(f"/api/v1/jobs/{first.id}").json()["queue"] is None  # finished: no longer waiting

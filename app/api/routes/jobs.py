@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import JobDep, StoreDep
-from app.api.schemas import JobOut, job_out
+from app.api.schemas import JobOut, QueuePlace, job_out
 from app.services.jobs import succeeded_result
 from core.errors import JobStateError
 from core.tasks import all_tasks
@@ -14,9 +14,13 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=JobOut)
-async def read_job(job: JobDep) -> JobOut:
-    """A job's status, its result when it succeeded, its error when it failed."""
-    return job_out(job)
+async def read_job(job: JobDep, store: StoreDep) -> JobOut:
+    """A job's status, its place in its task's queue while queued, its result when it succeeded, its error
+    when it failed."""
+    out = job_out(job)
+    if job.status == "queued" and (position := await store.queue_position(job)) is not None:
+        out.queue = QueuePlace(position=position, ahead=position - 1)
+    return out
 
 
 @router.get("/{job_id}/result", response_class=Response, responses={200: {"content": {"image/png": {}}}})
