@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,10 @@ class Settings(BaseSettings):
 
     # Workers (``make run``): one worker on every queue ("single") or one per queue.
     worker_layout: Literal["single", "per_queue"] = "single"
-    worker_concurrency: int = 1  # prefork processes per worker
+    worker_concurrency: int = 0  # prefork processes per worker; 0: one per CPU core
+    # The embedded Redis of `make run`: a memory ceiling, past which writes are refused (never evicted,
+    # so no job still in flight loses its record); uploads then get 503 until jobs expire.
+    redis_max_memory: str = "1gb"
     # Queues a worker consumes, comma-separated; empty: every task's queue (core.queues). Compose sets it.
     worker_queues: str = ""
     onnx_threads: int = 0  # intra-op threads per ONNX session; 0 lets onnxruntime choose
@@ -62,6 +65,13 @@ class Settings(BaseSettings):
     turing_votes_per_minute: int = 120
     turing_sessions_per_hour: int = 30
     turing_attention_pass_min: float = 0.75  # share of test attention checks a participant must pass
+    # Below this median server-measured answer time (image served -> vote) a participant is not counted.
+    turing_min_response_ms: int = 300
+    turing_new_participants_per_hour: int = 20  # new participant cookies per client address
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs); empty: the TCP peer is the client.
+    trusted_proxies: str = ""
+    # Bearer token for the per-vote export (GET /api/v1/turing/votes.csv); unset: the export is disabled.
+    admin_token: SecretStr | None = None
 
 
 @lru_cache

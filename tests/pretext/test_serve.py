@@ -1,5 +1,6 @@
 """``make run``'s launcher: starts Redis, a worker and the API; stops them all; fails loudly."""
 
+import contextlib
 import json
 import os
 import re
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -113,3 +115,70 @@ def test_a_child_dying_at_start_is_reported():
     with pytest.raises(StartError, match="doomed exited with code 3 while starting"):
         wait_for("never", lambda: False, [child], timeout_s=30)
     assert isinstance(child, Child) and not child.alive()
+
+
+def pids_of(marker: str, *words: str) -> list[int]:
+    """Our processes (``marker`` in their environment) whose command line holds every one of ``words``."""
+    found = []
+    for pid in our_processes(marker):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if all(w in cmdline for w in words):
+            found.append(pid)
+    return found
+
+
+def redis_pids(port: str) -> list[int]:
+    """The redis-server on ``port`` (it rewrites its own environment, so it is found by command line)."""
+    found = []
+    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = cmd.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "redis-server" in line and f":{port}" in line:
+            found.append(int(cmd.parent.name))
+    return found
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_killed_redis_and_worker_are_restarted_and_no_finished_job_is_lost(tmp_path, tiny_models_dir):
+    port = free_port()
+    marker = str(tmp_path / "var")
+    proc, log = launch(tmp_path, tiny_models_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until("the launcher to say it serves", lambda: "serving at" in log.read_text(), 120, 0.2)
+        status, job = post_colorize(port, good_files()["rgb.jpg"])
+        assert status == 200 and job["status"] == "succeeded", job
+        time.sleep(1.5)  # Redis appends to its log every second
+
+        redis_port = re.search(r"embedded Redis at redis://127\.0\.0\.1:(\d+)", log.read_text()).group(1)
+        (redis_pid,) = redis_pids(redis_port)
+        os.kill(redis_pid, signal.SIGKILL)
+        wait_until("Redis to be restarted", lambda: "restarted redis" in log.read_text(), 60, 0.2)
+        wait_until("the service to be ready again", lambda: get_json(f"{base}/readyz")[0] == 200, 90, 0.5)
+        assert get_json(f"{base}/api/v1/jobs/{job['id']}")[1]["status"] == "succeeded"  # kept on disk
+
+        for pid in pids_of(marker, "celery", "worker"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        wait_until("the worker to be restarted", lambda: "restarted worker" in log.read_text(), 60, 0.2)
+        wait_until("a worker to answer", lambda: get_json(f"{base}/readyz")[0] == 200, 120, 0.5)
+        status, again = post_colorize(port, good_files()["rgb.jpg"])
+        assert status == 200 and again["status"] == "succeeded", again
+        launcher = get_json(f"{base}/readyz")[1]["launcher"]
+        assert launcher["redis"]["restarts"] >= 1 and launcher["redis"]["state"] == "running"
+        assert any(v["restarts"] >= 1 for k, v in launcher.items() if k.startswith("worker"))
+    finally:
+        assert stop(proc) == 0
+    assert our_processes(marker) == []

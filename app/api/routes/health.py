@@ -1,5 +1,6 @@
 """Operations: liveness, readiness (Redis and a worker answer), Prometheus metrics."""
 
+import json
 from typing import Any
 
 import anyio
@@ -13,6 +14,7 @@ from app.metrics import JobSnapshot, render
 from core.queues import queue_names
 
 router = APIRouter(tags=["health"])
+LAUNCHER_STATUS_KEY = "pretext:launcher:children"  # written by pretext.serve (never imported here)
 
 
 @router.get("/healthz")
@@ -38,11 +40,22 @@ async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
             lambda: celery.control.ping(timeout=settings.ready_timeout_s, limit=1) or []
         )
         checks["workers"] = sorted(name for reply in replies for name in reply)
+        if launcher := await launcher_status(store.client):
+            checks["launcher"] = launcher
     ready = checks["redis"] == "ok" and bool(checks["workers"])
     if not ready:
         detail = "Redis is unreachable" if checks["redis"] != "ok" else "no worker answered a ping"
         return JSONResponse({"detail": detail, **checks}, status_code=503)
     return JSONResponse({"status": "ready", **checks})
+
+
+async def launcher_status(client: Any) -> dict[str, Any] | None:
+    """What `make run`'s launcher last said of its children (running, restarting, restarts), if it runs."""
+    try:
+        raw = await client.hgetall(LAUNCHER_STATUS_KEY)
+    except redis.RedisError:
+        return None
+    return {k.decode(): json.loads(v) for k, v in raw.items()} or None
 
 
 @router.get("/metrics", response_class=Response)
