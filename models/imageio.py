@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from core.errors import (
     ImageTooLargeError,
@@ -110,6 +110,38 @@ def open_checked(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[
         raise TruncatedImageError(f"the image data is truncated or corrupt ({exc})") from exc
 
 
+EXIF_ORIENTATION = 0x0112
+# EXIF orientation -> the transpose that makes the photo upright (2-8; 1 and anything else: as stored).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def exif_orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1-8) of an opened image; 1 when it has none or its EXIF cannot be read.
+
+    The one reading of it: the upload check's size and the workers' decode both come from here, so
+    they cannot disagree, and damaged EXIF is taken as no EXIF rather than failing a job later.
+    """
+    try:
+        value = im.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # Pillow's EXIF parser raises struct, key, type and value errors on damaged data
+        return 1
+    return value if isinstance(value, int) and value in UPRIGHT else 1
+
+
+def shown_size(im: Image.Image) -> tuple[int, int]:
+    """(width, height) of an opened image as shown, after its EXIF orientation (5-8 swap the sides)."""
+    w, h = im.size
+    return (h, w) if exif_orientation(im) in {5, 6, 7, 8} else (w, h)
+
+
 def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Bytes of an uploaded image -> (H, W, 3) uint8 sRGB, upright per its EXIF orientation.
 
@@ -117,9 +149,11 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
     """
     with open_checked(data, max_pixels) as im:
         im.seek(0)
+        orientation = exif_orientation(im)
         im.load()
-        icc = im.info.get("icc_profile")  # read before exif_transpose, which may not carry it over
-        return _to_rgb8(_in_srgb(ImageOps.exif_transpose(im), icc))
+        icc = im.info.get("icc_profile")
+        upright = im.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else im
+        return _to_rgb8(_in_srgb(upright, icc))
 
 
 def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

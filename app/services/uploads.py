@@ -3,12 +3,10 @@
 from fastapi import UploadFile
 
 from core.errors import ImageTooLargeError
-from models.imageio import open_checked
+from models.imageio import open_checked, shown_size
 
 CHUNK = 1 << 20
 JPEG_PROBE_SCALE = 8  # libjpeg decodes at 1/8 scale ~10x faster, still reading every byte
-EXIF_ORIENTATION = 0x0112
-TRANSPOSING_ORIENTATIONS = frozenset({5, 6, 7, 8})  # those that turn by 90 or 270 degrees
 
 
 async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
@@ -35,9 +33,8 @@ def probe_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
                 im.draft(None, (max(1, w // JPEG_PROBE_SCALE), max(1, h // JPEG_PROBE_SCALE)))
             im.load()
         fmt = str(im.format)
-    # The size as shown, which is what the workers decode after exif_transpose. A fresh header read:
-    # PNG's verify leaves its image unusable, and reading EXIF before verify breaks verify. EXIF the
-    # workers could not read is refused here, through open_checked, rather than after acceptance.
+    # The size as shown, read by the same function the workers' decode uses. A fresh header read:
+    # PNG's verify leaves its image unusable, and reading EXIF before verify breaks verify.
     with open_checked(data, max_pixels) as im:
-        turned = im.getexif().get(EXIF_ORIENTATION) in TRANSPOSING_ORIENTATIONS
-    return (fmt, h, w) if turned else (fmt, w, h)
+        width, height = shown_size(im)
+    return fmt, width, height

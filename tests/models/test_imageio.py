@@ -129,3 +129,16 @@ def test_a_profile_is_applied_to_an_exif_turned_photo_too():
 def test_an_unreadable_profile_is_ignored_and_the_values_taken_as_srgb():
     img = photo()
     np.testing.assert_array_equal(decode_image(encode(Image.fromarray(img), "PNG", icc_profile=b"not a profile")), img)
+
+
+@pytest.mark.parametrize("value", [9, 0, 1])
+def test_an_orientation_outside_2_to_8_leaves_the_photo_as_stored_on_both_sides(value):
+    from app.services.uploads import probe_image
+
+    im = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = value
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", exif=exif.tobytes())
+    assert probe_image(buf.getvalue(), 10_000)[1:] == (40, 30)
+    assert decode_image(buf.getvalue()).shape == (30, 40, 3)
