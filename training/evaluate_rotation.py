@@ -6,6 +6,10 @@ mirrored, where the card says so). The ensemble's inputs for the photo turned by
 90 degrees are those same four turns, reordered (``ViewLogits.turned``), so each photo costs one
 set of runs rather than five. The single-view figure (the network run once, on the photo as given)
 is reported beside it, to show what the ensemble adds.
+
+Sources: imagenette-val, the held-back tenth of each wider split (``training.sources``: imagenet-samples
+and flowers-train photos never trained on, decoded at their own size), and the test photos per folder;
+``by_source`` lists them side by side.
 """
 
 import argparse
@@ -18,12 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import ImageError, PretextError
+from core.errors import DatasetNotFoundError, ImageError, PretextError
 from models.imageio import load_image
 from models.rotation import ANGLES
 from models.rotation_model import RotationModel, ViewLogits
 from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
+from training.sources import EXTRA_SPLITS, HOLDOUT_EVERY, holdout_indices
+
+SETS = ("imagenette_val", *(name.replace("-", "_") for name in EXTRA_SPLITS), "photos")  # report keys
 
 
 class Tally:
@@ -68,6 +75,7 @@ def score(model: RotationModel, photos: Iterable[tuple[str, str, np.ndarray]], s
     rng = np.random.default_rng(seed)
     once, every = Tally(), Tally()
     folders: dict[str, Tally] = {}
+    folders_every: dict[str, Tally] = {}
     misses = []
     for folder, name, rgb8 in photos:
         upright, _ = model.views(rgb8)
@@ -78,7 +86,10 @@ def score(model: RotationModel, photos: Iterable[tuple[str, str, np.ndarray]], s
         folders.setdefault(folder, Tally()).add(upright, angle)
         for a in ANGLES:
             every.add(upright, a)
-    by_folder = {name: {k: t.summary()[k] for k in ("images", "accuracy")} for name, t in sorted(folders.items())}
+            folders_every.setdefault(folder, Tally()).add(upright, a)
+    by_folder = {name: {**{k: t.summary()[k] for k in ("images", "accuracy")},
+                        "all_four_accuracy": folders_every[name].summary()["accuracy"]}
+                 for name, t in sorted(folders.items())}
     return {"random_turn": once.summary(), "all_four_turns": every.summary(), "by_folder": by_folder,
             "misses": misses}
 
@@ -88,6 +99,28 @@ def val_photos(n: int | None, every: int = 1) -> Iterable[tuple[str, str, np.nda
     split = ZipSplit("imagenette-val")
     for i in range(0, len(split), every)[:n]:
         yield "imagenette-val", split.records[i].member, split.rgb(i)
+
+
+def held_back_photos(name: str, n: int | None) -> Iterable[tuple[str, str, np.ndarray]]:
+    """The first n photos (default all) of a wider split's held-back tenth, at their own size."""
+    split = ZipSplit(name)
+    for i in holdout_indices(len(split))[1][:n]:
+        yield name, split.records[i].member, split.rgb(int(i))
+
+
+def by_source(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every source scored, side by side: the splits by name, the test photos as photos/FOLDER."""
+    out = {}
+    for key in SETS:
+        if key not in report:
+            continue
+        if key == "photos":
+            out.update({f"photos/{name}": f for name, f in report[key]["by_folder"].items()})
+        elif report[key]["random_turn"]["images"]:
+            once, every = report[key]["random_turn"], report[key]["all_four_turns"]
+            out[key.replace("_", "-")] = {"images": once["images"], "accuracy": once["accuracy"],
+                                          "all_four_accuracy": every["accuracy"]}
+    return out
 
 
 def folder_photos(paths: list[Path], skipped: list[str]) -> Iterable[tuple[str, str, np.ndarray]]:
@@ -122,8 +155,8 @@ def markdown(report: dict[str, Any]) -> str:
         "| set | turns | images | accuracy | single view | 0 | 90 | 180 | 270 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("imagenette_val", "photos"):
-        if not report[name]["random_turn"]["images"]:
+    for name in SETS:
+        if name not in report or not report[name]["random_turn"]["images"]:
             continue
         for turns, label in (("random_turn", "one random"), ("all_four_turns", "all four")):
             s = report[name][turns]
@@ -134,11 +167,17 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["Wrong answers by how far they are off (all four turns): a quarter turn (90 or 270) takes a "
               "landscape for a portrait, 180 is upside down.", "", "| set | 90 off | 180 off | 270 off |",
               "|---|---|---|---|"]
-    for name in ("imagenette_val", "photos"):
-        s = report[name]["all_four_turns"]
+    for name in SETS:
+        s = report.get(name, {}).get("all_four_turns", {"images": 0})
         if s["images"]:
             lines.append(f"| {name} | " + " | ".join(str(s["wrong_by_offset"][str(a)]) for a in ANGLES[1:]) + " |")
     lines.append("")
+    sources = report.get("by_source", {})
+    if sources:
+        lines += [f"Per source (the wider splits: their held-back tenth, index % {HOLDOUT_EVERY} == 0, never "
+                  "trained on):", "", "| source | images | one random turn | all four turns |", "|---|---|---|---|",
+                  *(f"| {name} | {f['images']} | {f['accuracy']:.3f} | {f['all_four_accuracy']:.3f} |"
+                    for name, f in sources.items()), ""]
     folders = report["photos"].get("by_folder", {})
     if len(folders) > 1:
         lines += ["Photos, one random turn, per folder:", "", "| folder | images | accuracy |", "|---|---|---|",
@@ -167,13 +206,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mirror-views", choices=["card", "on", "off"], default="card",
                    help="8 views (mirrored too) or 4; default: the card's")
     p.add_argument("--no-photos", action="store_true", help="imagenette-val only (choosing serving settings)")
+    p.add_argument("--extra-images", type=int, default=None,
+                   help="held-back photos of each wider split (imagenet-samples, flowers-train; default all)")
+    p.add_argument("--no-extra-splits", action="store_true",
+                   help="leave out the wider splits' held-back photos (cheaper)")
+    p.add_argument("--models-dir", type=Path, default=None, help="default: the settings' models_dir")
     p.add_argument("--out", type=Path, default=Path("reports/rotation"))
 
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.time()
     try:
-        model = RotationModel(args.model, device="cpu")
+        model = RotationModel(args.model, device="cpu", root=args.models_dir)
         if args.short_side:
             model.short_sides = args.short_side
         if args.mirror_views != "card":
@@ -191,8 +235,14 @@ def run(args: argparse.Namespace) -> int:
             "imagenette_val": score(model, val_photos(args.val_images, args.val_every), args.seed),
             "photos": score(model, folder_photos(paths, skipped), args.seed),
             "skipped": skipped,
-            "command": " ".join(["pretext", *sys.argv[1:]]),
+            "command": getattr(args, "command", None) or " ".join(["pretext", *sys.argv[1:]]),
         }
+        for name in () if args.no_extra_splits else EXTRA_SPLITS:
+            try:
+                report[name.replace("-", "_")] = score(model, held_back_photos(name, args.extra_images), args.seed)
+            except DatasetNotFoundError as exc:  # a datasets folder without the wider splits: the rest stands
+                skipped.append(f"{name}: {exc}")
+        report["by_source"] = by_source(report)
     except PretextError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -30,6 +30,9 @@ class LoopConfig:
     device: str = "auto"
     threads: int = 0  # 0 = torch's default
     init_from: str | None = None  # an exported ONNX model of the same network to start from
+    # Seconds of training wall time (resumed runs count their earlier time): training stops at the first step
+    # past it, validates and checkpoints there, and the cosine decay follows the clock, reaching zero at it.
+    time_budget_s: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,11 +62,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def lr_at(step: int, cfg: LoopConfig) -> float:
-    """Linear warm-up, then cosine decay to zero."""
+def lr_at(step: int, cfg: LoopConfig, time_fraction: float | None = None) -> float:
+    """Linear warm-up, then cosine decay to zero; with ``time_fraction`` (of a time budget spent) the decay
+    follows whichever of steps and time is further along."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    if time_fraction is not None:
+        progress = max(progress, time_fraction)
     return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
@@ -143,6 +149,11 @@ def train(
     progress = Progress(cfg.steps, start)
     t_run = time.time()
     t_window, n_window = time.time(), 0
+    budget = cfg.time_budget_s
+    last_step, out_of_time = start, budget is not None and elapsed >= budget
+
+    def time_fraction() -> float | None:
+        return None if budget is None else (elapsed + time.time() - t_run) / max(budget, 1e-9)
 
     def checkpoint(step: int) -> None:
         save_atomic(
@@ -162,19 +173,24 @@ def train(
 
     with metrics_path.open("a") as log:
         for step in range(start, cfg.steps):
+            if out_of_time:  # a resumed run whose budget was already spent
+                break
             model.train()
             # Seeding per step makes a resumed run draw the same batches as an unbroken one.
             rng = np.random.default_rng([cfg.seed, step])
             batch = task.batch(rng, step, cfg.batch_size)
             for group in opt.param_groups:
-                group["lr"] = lr_at(step, cfg)
+                group["lr"] = lr_at(step, cfg, time_fraction())
             loss, extra = task.loss(model, batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             images += cfg.batch_size
             n_window += cfg.batch_size
-            if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
+            last_step = step + 1
+            out_of_time = budget is not None and time_fraction() >= 1.0
+            last = step + 1 == cfg.steps or out_of_time
+            if (step + 1) % cfg.log_every == 0 or last:
                 rate = n_window / max(time.time() - t_window, 1e-9)
                 t_window, n_window = time.time(), 0
                 row = {"kind": "train", "step": step + 1, "loss": float(loss.detach()), **extra}
@@ -182,7 +198,7 @@ def train(
                 log.write(json.dumps(row) + "\n")
                 log.flush()
                 progress.show(step, float(loss.detach()), rate)
-            if (step + 1) % cfg.validate_every == 0 or step + 1 == cfg.steps:
+            if (step + 1) % cfg.validate_every == 0 or last:
                 model.eval()
                 with torch.no_grad():
                     val = task.validate(model)
@@ -191,16 +207,22 @@ def train(
                 print(f"validation at step {step + 1}: {val}", file=sys.stderr)
                 if on_validate:
                     on_validate(model, step + 1, val)
-            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+            if (step + 1) % cfg.checkpoint_every == 0 or last:
                 checkpoint(step + 1)
+            if out_of_time:
+                print(f"time budget of {budget:.0f} s spent: stopping at step {step + 1}", file=sys.stderr)
+                break
     total = elapsed + time.time() - t_run
     summary = {
-        "steps": cfg.steps,
+        "steps": cfg.steps if budget is None else last_step,
         "images_seen": images,
         "wall_time_s": round(total, 1),
         "images_per_s": round(images / max(total, 1e-9), 1),
         "device": str(device),
     }
+    if budget is not None:
+        summary["time_budget_s"] = budget
+        summary["stopped_at_time_budget"] = last_step < cfg.steps
     if (out_dir / "init.json").is_file():
         summary["initialised_from"] = json.loads((out_dir / "init.json").read_text())
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -246,6 +268,9 @@ def add_loop_arguments(p: Any, *, steps: int, batch_size: int = 64, batch_help: 
     p.add_argument("--val-images", type=int, default=val_images)
     p.add_argument("--init-from", type=Path, default=None,
                    help="start from an exported ONNX model of the same network (a longer run of a shipped model)")
+    p.add_argument("--time-budget-min", type=float, default=None,
+                   help="stop at the first step past this many minutes of training (the learning rate decays "
+                        "to zero by then) and still validate and checkpoint")
 
 
 def loop_config(args: Any, max_warmup: int = 200) -> LoopConfig:
@@ -262,6 +287,7 @@ def loop_config(args: Any, max_warmup: int = 200) -> LoopConfig:
         validate_every=args.validate_every,
         warmup_steps=min(max_warmup, max(1, args.steps // 10)),
         init_from=str(args.init_from) if getattr(args, "init_from", None) else None,
+        time_budget_s=args.time_budget_min * 60 if getattr(args, "time_budget_min", None) else None,
     )
 
 

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     alphas = [float(a) for a in args.alphas.split(",")]
     log_w = np.log(rebalance_weights(smooth_prior(np.asarray(model.card.prior), model.spec.centres)))
     gt_c = float(np.mean([colorfulness(r) for r in photos]))
-    gray = Tally()
+    gray = Tally(hue=False)  # gray output has no hue
     for rgb in photos:
         gray.add(gray_rgb8(rgb), rgb, rgb8_to_lab(rgb))
     rows = [{"side": 0, "temperature": "gray", **gray.summary(model.spec.centres, gt_c)}]

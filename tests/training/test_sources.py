@@ -17,7 +17,7 @@ def test_every_tenth_photo_is_held_back_and_never_trained_on():
 
 def test_shares_are_checked_against_each_other_and_the_tiny_share():
     check_shares({"flowers-train": 0.2, "imagenet-samples": 0.1}, other=0.7)
-    with pytest.raises(TrainingConfigError, match="add up to 1.10"):
+    with pytest.raises(TrainingConfigError, match=r"add up to 1\.10"):
         check_shares({"flowers-train": 0.5, "imagenet-samples": 0.1}, other=0.5)
     with pytest.raises(TrainingConfigError, match="must lie in"):
         check_shares({"flowers-train": -0.1}, other=0.0)
