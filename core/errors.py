@@ -51,3 +51,11 @@ class JobStateError(PretextError):
 
 class ServiceUnavailableError(PretextError):
     """Redis or the task queue cannot be reached, or the service is not configured."""
+
+
+class BusyError(ServiceUnavailableError):
+    """The service is at capacity for this kind of request; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

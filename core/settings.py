@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_wait_s: float = 60.0  # upper bound of ?wait= on job submissions
     ready_timeout_s: float = 1.0  # how long /readyz waits for a worker to answer a ping
     redis_timeout_s: float = 5.0  # socket timeout of the API's and workers' Redis clients
+    # /recolor re-decodes a full-size photo inside the API: this many at once per process, the rest wait.
+    recolor_concurrency: int = 2
+    recolor_wait_s: float = 15.0
 
     # Jobs: uploads, results and job records live in Redis this long after their last update.
     job_ttl_s: int = 6 * 3600

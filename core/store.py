@@ -191,16 +191,22 @@ class JobStore:
             pipe.execute()
         return self.get(job.id)
 
-    def succeed(self, job: Job, result: dict[str, Any], blobs: dict[str, bytes]) -> None:
-        """Store the result blobs, then the record; blobs first, so a reader never sees a dangling link."""
+    def succeed(self, job: Job, result: dict[str, Any], blobs: dict[str, bytes], keep_input: bool = False) -> None:
+        """Store the result blobs, then the record; blobs first, so a reader never sees a dangling link.
+        The upload is deleted unless ``keep_input`` (a task that re-reads it, as colorization's recolor)."""
         with self.client.pipeline(transaction=True) as pipe:
             for name, data in blobs.items():
                 pipe.set(blob_key(job.id, name), data, ex=self.ttl_s)
-            pipe.expire(blob_key(job.id, "input"), self.ttl_s)  # recolouring needs the photo
+            if keep_input:
+                pipe.expire(blob_key(job.id, "input"), self.ttl_s)
+            else:
+                pipe.delete(blob_key(job.id, "input"))
             transition(pipe, job.id, job.kind, "succeeded", self.ttl_s, result=result)
             pipe.execute()
 
     def fail(self, job: Job, message: str) -> None:
+        """Mark the job failed; its upload is deleted (nothing will read it again)."""
         with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(blob_key(job.id, "input"))
             transition(pipe, job.id, job.kind, "failed", self.ttl_s, error=message)
             pipe.execute()

@@ -60,7 +60,7 @@ class JobTask(Task):
             logger.error("could not mark job %s failed: %s", args[0], err)
 
 
-def run_job(task: Task, job_id: str, work: Work) -> dict[str, Any]:
+def run_job(task: Task, job_id: str, work: Work, keep_input: bool = False) -> dict[str, Any]:
     """Run ``work`` on job ``job_id`` and record the outcome; domain errors fail the job, no retry."""
     settings = get_settings()
     st = store()
@@ -90,7 +90,7 @@ def run_job(task: Task, job_id: str, work: Work) -> dict[str, Any]:
         return {"status": "failed"}
     result["timing"] = {"queued_s": round((job.started_at or job.created_at) - job.created_at, 4),
                         "processing_s": round(time.perf_counter() - t0, 4)}
-    st.succeed(job, result, blobs)
+    st.succeed(job, result, blobs, keep_input)
     return {"status": "succeeded"}
 
 
@@ -108,7 +108,7 @@ def register(app: Celery, spec: TaskSpec) -> Task:
     work = with_params(spec, job_function(spec))
 
     def run(self: Task, job_id: str) -> dict[str, Any]:
-        return run_job(self, job_id, work)
+        return run_job(self, job_id, work, spec.keeps_input)
 
     run.__name__ = run.__qualname__ = spec.name
     run.__module__ = f"worker.tasks.{spec.name}"

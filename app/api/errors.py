@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from core.errors import (
     BadParameterError,
+    BusyError,
     ImageError,
     ImageTooLargeError,
     JobNotFoundError,
@@ -38,7 +39,8 @@ def status_of(exc: PretextError) -> int:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PretextError)
-    return JSONResponse({"detail": str(exc) or type(exc).__name__}, status_code=status_of(exc))
+    headers = {"Retry-After": str(max(1, round(exc.retry_after_s)))} if isinstance(exc, BusyError) else None
+    return JSONResponse({"detail": str(exc) or type(exc).__name__}, status_code=status_of(exc), headers=headers)
 
 
 async def _redis_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -63,6 +63,12 @@ def sample_jpeg(sample: Sample) -> bytes:
     return _photo_jpeg(sample.path, sample.path.stat().st_mtime_ns)
 
 
+def sample_pixels(sample: Sample) -> np.ndarray:
+    """The sample's pixels as it is served: (H, W, 3) uint8."""
+    with Image.open(io.BytesIO(sample_jpeg(sample))) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+
+
 @lru_cache(maxsize=16)
 def _photo_jpeg(path: Path, _mtime_ns: int) -> bytes:
     with Image.open(path) as im:

@@ -3,9 +3,10 @@
 from fastapi import UploadFile
 
 from core.errors import ImageTooLargeError
-from models.imageio import open_checked, shown_size
+from models.imageio import MAX_BYTES_PER_PIXEL, open_checked, shown_size
 
 CHUNK = 1 << 20
+UPLOAD_METADATA_BYTES = 1 << 20  # EXIF, ICC profile and thumbnails of a phone photo fit well within 1 MiB
 JPEG_PROBE_SCALE = 8  # libjpeg decodes at 1/8 scale ~10x faster, still reading every byte
 
 
@@ -37,4 +38,9 @@ def probe_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
     # PNG's verify leaves its image unusable, and reading EXIF before verify breaks verify.
     with open_checked(data, max_pixels) as im:
         width, height = shown_size(im)
+    # Bytes no pixel needs (private PNG chunks, padding) would sit in Redis with the job for hours.
+    limit = width * height * MAX_BYTES_PER_PIXEL + UPLOAD_METADATA_BYTES
+    if len(data) > limit:
+        raise ImageTooLargeError(f"the file is {len(data)} bytes, more than a {width}x{height} image needs "
+                                 f"({limit} with its metadata); remove what is stored beside the pixels")
     return fmt, width, height

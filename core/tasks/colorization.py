@@ -60,5 +60,6 @@ SPEC = TaskSpec(
     ),
     aliases=("colorize",),
     links=colorization_links,
+    keeps_input=True,  # /recolor re-decodes the stored distribution over the photo
     order=10,
 )

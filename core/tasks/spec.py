@@ -98,6 +98,7 @@ class TaskSpec:
     aliases: tuple[str, ...] = ()  # older names: API paths and job kinds that still answer
     links: Callable[[str, dict[str, Any]], dict[str, str]] = default_links
     order: int = 100  # position in lists (nav bar, docs)
+    keeps_input: bool = False  # the upload stays stored with the results (a route re-reads it), else deleted
     extra_models: tuple[str, ...] = field(default=())  # other cards of the task, listed but not served by default
 
     @property

@@ -106,3 +106,27 @@ def test_the_older_path_submits_the_same_job(api):
     job = resp.json()
     assert job["kind"] == "colorization" and job["result"]["temperature"] == 0.5
     assert set(job["links"]) == {"self", "result", "distribution", "recolor"}
+
+
+def test_recolor_waits_for_a_free_slot_then_answers_503_with_retry_after(service_settings, worker, api):
+    import anyio
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    job = colorize_now(api, good_files()["rgb.jpg"])
+    busy = service_settings.model_copy(update={"recolor_concurrency": 1, "recolor_wait_s": 0.2})
+    app = create_app(busy)
+    with TestClient(app) as client:
+        url = job["links"]["recolor"]
+        assert client.get(url, params={"temperature": 0.5}).status_code == 200
+        holder = object()
+        limiter = app.state.recolor_limiter  # made by the first recolor, in the app's event loop
+        client.portal.call(limiter.acquire_on_behalf_of, holder)  # another request holds the only slot
+        try:
+            resp = client.get(url, params={"temperature": 0.5})
+            assert resp.status_code == 503 and resp.headers["retry-after"] == "2", resp.text
+        finally:
+            client.portal.call(lambda: limiter.release_on_behalf_of(holder))
+        assert client.get(url, params={"temperature": 0.5}).status_code == 200
+        assert isinstance(limiter, anyio.CapacityLimiter)

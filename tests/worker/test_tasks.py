@@ -126,3 +126,19 @@ def test_every_task_has_a_declared_queue_a_route_and_a_job_function():
     assert config["task_routes"]["pretext.jigsaw"] == {"queue": "jigsaw"}
     assert config["task_routes"]["pretext.rotation"] == {"queue": "rotation"}
     assert all(callable(job_function(spec)) for spec in all_tasks())
+
+
+def test_an_upload_is_deleted_once_processed_unless_its_task_rereads_it(worker, job_store, celery_client):
+    from core.store import blob_key
+
+    kept = job_store.create("colorization", {}, {"input": good_files()["rgb.jpg"]})
+    dropped = job_store.create("rotation", {}, {"input": good_files()["rgb.jpg"]})
+    failed = job_store.create("rotation", {}, {"input": bad_files()["truncated.jpg"]})
+    for job in (kept, dropped, failed):
+        send(celery_client, job.id, job.kind)
+    assert wait_for_job(job_store, kept.id, 60).status == "succeeded"
+    assert wait_for_job(job_store, dropped.id, 60).status == "succeeded"
+    assert wait_for_job(job_store, failed.id, 60).status == "failed"
+    assert job_store.client.exists(blob_key(kept.id, "input"))  # /recolor re-decodes over the photo
+    assert not job_store.client.exists(blob_key(dropped.id, "input"))
+    assert not job_store.client.exists(blob_key(failed.id, "input"))

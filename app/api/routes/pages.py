@@ -10,8 +10,10 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.deps import SettingsDep
 from app.services.samples import find_sample, list_samples, sample_jpeg
@@ -105,3 +107,23 @@ async def sample(name: str, settings: SettingsDep) -> Response:
 def static_files() -> StaticFiles:
     """The app mounts this at STATIC_PREFIX: stylesheet, scripts and icons."""
     return StaticFiles(directory=STATIC_DIR)
+
+
+# A wrong address typed or followed in a browser gets a page with a way home, not {"detail":"Not Found"}.
+# No nav entry is marked current on it (its path matches none).
+NOT_FOUND_PAGE = Page("", "not-found.html", "Not found")
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: it accepts HTML, and the path is not under /api (which always answers JSON)."""
+    path = request.url.path
+    return "text/html" in request.headers.get("accept", "") and not (path == "/api" or path.startswith("/api/"))
+
+
+async def not_found_page(request: Request, exc: Exception) -> Response:
+    """The app's handler of HTTP errors: the styled 404 page for browsers, FastAPI's JSON answer otherwise."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and wants_html(request):
+        body = await anyio.to_thread.run_sync(render, NOT_FOUND_PAGE, request.app.state.settings.max_upload_bytes)
+        return HTMLResponse(body, status_code=404, headers=PAGE_HEADERS)
+    return await http_exception_handler(request, exc)

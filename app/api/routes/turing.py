@@ -1,6 +1,7 @@
 """The colorization Turing test: sessions, trials, their images, votes, statistics and the vote export."""
 
 import csv
+import hmac
 import io
 from typing import Annotated, Any, Literal
 
@@ -12,8 +13,10 @@ from pydantic import BaseModel, Field
 from app.api.schemas import API_PREFIX
 from app.turing import protocol
 from app.turing import repository as repo
+from app.turing.addresses import client_address
 from app.turing.service import TuringState, lifespan
 from app.turing.tables import Trial, TuringSession
+from app.turing.variants import present
 
 router = APIRouter(prefix="/turing", tags=["turing"], lifespan=lifespan)
 
@@ -39,6 +42,7 @@ class SessionIn(BaseModel):
 
 class VoteIn(BaseModel):
     choice: Literal["left", "right"]
+    # What the page measured; kept in the export, never used for the figure (the server times each vote).
     response_ms: int | None = Field(default=None, ge=0, le=3_600_000)
 
 
@@ -92,8 +96,19 @@ def session_out(s: Any, session: TuringSession, after: Trial | None = None) -> d
     }
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _admin(request: Request, state: StateDep) -> None:
+    """Per-vote data is the admin's: a bearer token equal to PRETEXT_ADMIN_TOKEN, else 401/403."""
+    expected = state.settings.admin_token.get_secret_value() if state.settings.admin_token else ""
+    if not expected:
+        raise HTTPException(403, "the per-vote export is disabled: no admin token is configured on the server "
+                                 "(set PRETEXT_ADMIN_TOKEN); the aggregate statistics are at /api/v1/turing/stats")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise HTTPException(401, "the per-vote export needs the admin token: send 'Authorization: Bearer TOKEN'",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+AdminDep = Annotated[None, Depends(_admin)]
 
 
 @router.get("/pool")
@@ -114,19 +129,31 @@ async def create_session(request: Request, state: StateDep, body: SessionIn | No
     """Start a session (10 practice + 40 test trials) for this browser's participant, created if new."""
     body = body or SessionIn()
     token = request.cookies.get(COOKIE)
-    if wait := state.sessions_per_client.allow(_client(request)):
-        raise _limited(wait, "new sessions from this address")
+    address = client_address(request, state.proxies)
+    quotas = state.quotas
 
     def create() -> tuple[dict[str, Any], str | None]:
+        # Quotas are counted before the write transaction, so a slow Redis never holds the database.
+        if wait := quotas.wait(quotas.sessions_per_address, address):
+            raise _limited(wait, "new sessions from this address")
+        with state.db.session() as s:
+            known = repo.participant_for(s, token)
+            public_id = known.public_id if known is not None else None
+        if public_id is None and (wait := quotas.wait(quotas.new_participants, address)):
+            raise _limited(wait, "new participants from this address")
+        if public_id is not None and (wait := quotas.wait(quotas.sessions, public_id)):
+            raise _limited(wait, "new sessions")
         with state.db.writing(), state.db.session() as s:
             participant = repo.participant_for(s, token)
             new_token = None
             if participant is None:
                 participant, new_token = repo.new_participant(s)
-            if wait := state.sessions.allow(participant.id):
-                raise _limited(wait, "new sessions")
-            session = repo.create_session(s, participant, body.mode)
-            return session_out(s, session), new_token
+            session = repo.create_session(s, participant, body.mode, exclude=state.hidden_photos)
+            out = session_out(s, session)
+            public_id = participant.public_id
+        if new_token is not None:  # a new participant's first session counts against its own quota too
+            quotas.wait(quotas.sessions, public_id)
+        return out, new_token
 
     try:
         out, new_token = await anyio.to_thread.run_sync(create)
@@ -151,14 +178,19 @@ async def read_session(session_id: str, request: Request, state: StateDep) -> JS
         raise _refuse(exc) from exc
 
 
-@router.get("/images/{image_id}", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+@router.get("/images/{image_id}", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}, 410: {"description": "timed mode: already shown"}})
 async def image(image_id: str, request: Request, state: StateDep) -> Response:
-    """One side of one of the participant's trials (both sides: same size, same encoding, no metadata)."""
+    """One side of one of the participant's trials (both sides: same size, same encoding, no metadata).
+
+    Served in the trial's own presentation (zoom, crop, re-encoding); in timed mode only once.
+    """
     token = request.cookies.get(COOKIE)
 
     def read() -> bytes:
-        with state.db.session() as s:
-            return repo.image_png(s, repo.participant_for(s, token), image_id)
+        with state.db.writing(), state.db.session() as s:
+            stored = repo.serve_image(s, repo.participant_for(s, token), image_id)
+        return present(stored.png, stored.seed)
 
     try:
         data = await anyio.to_thread.run_sync(read)
@@ -174,12 +206,14 @@ async def vote(trial_id: str, body: VoteIn, request: Request, state: StateDep) -
     token = request.cookies.get(COOKIE)
 
     def record() -> dict[str, Any]:
+        if not token:
+            raise repo.Forbidden("no participant cookie: start a session first")
+        if wait := state.quotas.wait(state.quotas.votes, repo.token_hash(token)):
+            raise _limited(wait, "votes")
         with state.db.writing(), state.db.session() as s:
             participant = repo.participant_for(s, token)
             if participant is None:
                 raise repo.Forbidden("no participant cookie: start a session first")
-            if wait := state.votes.allow(participant.id):
-                raise _limited(wait, "votes")
             out = repo.record_vote(s, participant, trial_id, body.choice, body.response_ms)
             result: dict[str, Any] = {"trial": trial_id, "recorded": True, "phase": out.trial.phase}
             if out.trial.phase == "practice":
@@ -199,21 +233,21 @@ async def stats(state: StateDep) -> JSONResponse:
 
     def read() -> dict[str, Any]:
         with state.db.session() as s:
-            return repo.statistics(s, state.settings.turing_attention_pass_min)
+            return repo.statistics(s, state.rule)
 
     return _json(await anyio.to_thread.run_sync(read))
 
 
 @router.get("/votes.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-async def votes_csv(state: StateDep) -> Response:
-    """Every vote of every finished session, one row each (participants by public id only)."""
+async def votes_csv(state: StateDep, _admin: AdminDep) -> Response:
+    """Every vote of every finished session, one row each (participants by public id only); admin token only."""
 
     def read() -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(repo.VOTE_COLUMNS)
         with state.db.session() as s:
-            writer.writerows(repo.vote_rows(s, state.settings.turing_attention_pass_min))
+            writer.writerows(repo.vote_rows(s, state.rule))
         return buf.getvalue()
 
     data = await anyio.to_thread.run_sync(read)
