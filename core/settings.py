@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     # Upload guards.
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    large_job_pixels: int = 16_000_000  # above this a job waits in its task's large queue
 
     # Services. REDIS_URL / DATABASE_URL are the conventional names, so read them unprefixed.
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")

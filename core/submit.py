@@ -18,8 +18,10 @@ from core.tasks import get_task
 SEND_ERRORS = (OperationalError, redis.RedisError, OSError)
 
 
-def submit(store: JobStore, celery: Celery, task: str, params: dict[str, Any], blobs: dict[str, bytes]) -> Job:
-    """Create a job of ``task`` with its input and queue it; never reports as accepted what is not queued.
+def submit(store: JobStore, celery: Celery, task: str, params: dict[str, Any], blobs: dict[str, bytes],
+           large: bool = False) -> Job:
+    """Create a job of ``task`` with its input and queue it (on the task's large queue when ``large``);
+    never reports as accepted what is not queued.
 
     ServiceUnavailableError when Redis or the broker cannot be reached (a stored job is then marked failed).
     """
@@ -31,7 +33,8 @@ def submit(store: JobStore, celery: Celery, task: str, params: dict[str, Any], b
     # The job record is where results are read, so Celery's own result is not needed; asking for it
     # would also keep a result subscription open in this process for every task sent.
     try:
-        celery.send_task(spec.task_name, args=[job.id], task_id=job.id, ignore_result=True)
+        queue = spec.large_queue if large else spec.queue
+        celery.send_task(spec.task_name, args=[job.id], task_id=job.id, ignore_result=True, queue=queue)
     except SEND_ERRORS as exc:
         # The broker is the same Redis, so this may fail too; the record then expires on its own.
         with suppress(redis.RedisError):

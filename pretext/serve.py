@@ -20,7 +20,7 @@ from typing import IO
 import redis
 
 from core.errors import ModelNotAvailableError
-from core.queues import queue_names
+from core.queues import large_queues, small_queues
 from core.settings import PROJECT_ROOT, Settings, get_settings
 from core.tasks import all_tasks
 
@@ -218,12 +218,14 @@ def workers_ready(redis_url: str, names: Sequence[str]) -> Callable[[], bool]:
     return ready
 
 
-def worker_plan(settings: Settings) -> list[tuple[str, list[str]]]:
-    """(worker name, its queues): one worker on every queue, or one per queue."""
-    queues = list(queue_names())
-    if settings.worker_layout == "per_queue":
-        return [(q, [q]) for q in queues]
-    return [("pretext", queues)]
+def worker_plan(settings: Settings) -> list[tuple[str, list[str], int]]:
+    """(worker name, its queues, its processes): one worker on every task's queue (or one per queue) with a
+    process per core, and one process for the large queues, so large jobs never hold up ordinary ones."""
+    concurrency = settings.worker_concurrency or os.cpu_count() or 1
+    small = list(small_queues())
+    plan = [(q, [q], concurrency) for q in small] if settings.worker_layout == "per_queue" else [
+        ("pretext", small, concurrency)]
+    return [*plan, ("large", list(large_queues()), 1)]
 
 
 def model_warnings(settings: Settings) -> list[str]:
@@ -271,23 +273,23 @@ def run(settings: Settings, stop: threading.Event) -> int:
         if port_in_use(settings.host, settings.port):
             raise StartError(f"port {settings.port} is already in use; set PORT to another one")
         plan = worker_plan(settings)
-        concurrency = settings.worker_concurrency or os.cpu_count() or 1
         starters: list[Callable[[], Child]] = []
         if not settings.redis_url:
             port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
             starters.append(lambda: start_redis(Path(settings.var_dir) / "redis", port, persist=True,
                                                 max_memory=settings.redis_max_memory)[0])
-        for name, queues in plan:
-            starters.append(lambda name=name, queues=queues: start_worker(name, queues, concurrency, env))
+        for name, queues, processes in plan:
+            starters.append(lambda name=name, queues=queues, n=processes: start_worker(name, queues, n, env))
         starters.append(lambda: start_api(settings.host, settings.port, env))
         children.extend(start() for start in starters[1 if not settings.redis_url else 0:])
         url = f"http://{settings.host}:{settings.port}"
         wait_for("the API", lambda: http_ok(f"{url}/healthz"), children, 60, stop)
-        wait_for("the workers", workers_ready(redis_url, [n for n, _ in plan]), children, 120, stop)
+        wait_for("the workers", workers_ready(redis_url, [n for n, _, _ in plan]), children, 120, stop)
         for warning in model_warnings(settings):
             say(f"WARNING: {warning}")
         say(fill_turing_pool(settings.model_copy(update={"redis_url": redis_url})))
-        say(f"serving at {url}  (API docs at {url}/docs; {concurrency} worker processes; Ctrl-C to stop)")
+        processes = "+".join(str(n) for _, _, n in plan)
+        say(f"serving at {url}  (API docs at {url}/docs; {processes} worker processes; Ctrl-C to stop)")
         # From here on a child that dies is restarted (Redis keeps its data on disk), not the end of it all.
         supervised = [Supervised(start, child, started_at=time.monotonic())
                       for start, child in zip(starters, children, strict=True)]

@@ -107,6 +107,11 @@ class TaskSpec:
         return self.name
 
     @property
+    def large_queue(self) -> str:
+        """The queue of its jobs above ``Settings.large_job_pixels``: their own workers, or a worker's turn."""
+        return f"{self.name}-large"
+
+    @property
     def task_name(self) -> str:
         """The registered Celery name of the task that runs its jobs."""
         return f"pretext.{self.name}"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.imagecorpus import exif_rotated_jpeg, good_files
+from tests.imagecorpus import encode, exif_rotated_jpeg, good_files
 from tests.service_fixtures import finished, image_field
 
 pytestmark = pytest.mark.slow
@@ -130,3 +130,23 @@ def test_recolor_waits_for_a_free_slot_then_answers_503_with_retry_after(service
             client.portal.call(lambda: limiter.release_on_behalf_of(holder))
         assert client.get(url, params={"temperature": 0.5}).status_code == 200
         assert isinstance(limiter, anyio.CapacityLimiter)
+
+
+def test_a_photo_above_the_large_job_size_waits_in_the_large_queue(service_settings, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.service_fixtures import run_redis
+
+    server = run_redis(tmp_path / "redis")  # no worker listens here: the messages stay where they were sent
+    try:
+        settings = service_settings.model_copy(update={"redis_url": server.url, "large_job_pixels": 96 * 64 - 1})
+        with TestClient(create_app(settings)) as client:
+            photo = good_files()["rgb.jpg"]  # 96x64
+            small = encode(Image.new("RGB", (32, 32), (40, 90, 160)), "PNG")
+            assert client.post("/api/v1/colorization", files=image_field(photo)).status_code == 202
+            assert client.post("/api/v1/colorization", files=image_field(small, "g.png")).status_code == 202
+        client_redis = server.client()
+        assert client_redis.llen("colorization-large") == 1 and client_redis.llen("colorization") == 1
+    finally:
+        server.stop()

@@ -23,7 +23,7 @@ def test_the_registry_finds_every_task_module_in_order():
 
 
 def test_queues_routes_and_cli_commands_derive_from_the_registry():
-    assert queue_names() == task_names()
+    assert queue_names() == (*task_names(), *(f"{n}-large" for n in task_names()))
     assert task_routes() == {f"pretext.{n}": {"queue": n} for n in task_names()}
     known = commands()
     for spec in all_tasks():

@@ -38,7 +38,8 @@ QUEUES = set(queue_names())
 CONVENTIONAL = ("REDIS_URL", "DATABASE_URL", "PORT")
 OUR_IMAGES = ("docker/Dockerfile.cpu", "docker/Dockerfile.gpu")
 # What an operator sets for the documented split: GPU on colorization, CPU workers on the rest.
-SPLIT_ENV = {"GPU_WORKER_QUEUES": "colorization", "CPU_WORKER_QUEUES": "jigsaw,rotation"}
+SPLIT_ENV = {"GPU_WORKER_QUEUES": "colorization,colorization-large",
+             "CPU_WORKER_QUEUES": "jigsaw,rotation,jigsaw-large,rotation-large"}
 
 
 # ---- Compose interpolation ---------------------------------------------------------------------
@@ -423,8 +424,8 @@ def test_worker_queues_exist_and_are_configurable(services: dict[str, Any]) -> N
     assert set(workers(services)) == {"worker-gpu", "worker-cpu"}
     assert queues_of(services["worker-gpu"]) == QUEUES  # by default every worker consumes every queue
     split, _ = load_compose(SPLIT_ENV)
-    assert queues_of(split["services"]["worker-gpu"]) == {"colorization"}
-    assert queues_of(split["services"]["worker-cpu"]) == {"jigsaw", "rotation"}
+    assert queues_of(split["services"]["worker-gpu"]) == {"colorization", "colorization-large"}
+    assert queues_of(split["services"]["worker-cpu"]) == {"jigsaw", "rotation", "jigsaw-large", "rotation-large"}
 
 
 @pytest.mark.parametrize(("env", "profiles", "scaled_to_zero"), [

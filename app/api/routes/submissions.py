@@ -94,8 +94,9 @@ def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
         params = params.resolved(card, Upload(fmt, width, height, image.filename))
         record = {**params.model_dump(mode="json"), "filename": image.filename, "format": fmt,
                   "width": width, "height": height}
+        large = width * height > settings.large_job_pixels
         job = await anyio.to_thread.run_sync(submit, values["jobs"], values["celery"], spec.name, record,
-                                             {"input": data})
+                                             {"input": data}, large)
         return await submitted(values["store"], job, values["wait"])
 
     submit_job.__signature__ = inspect.Signature(_parameters(spec), return_annotation=JSONResponse)
