@@ -178,10 +178,10 @@ def resolve_models_dir(args: argparse.Namespace) -> Path:
             print(f"building a tiny untrained model in {target} (about a minute) ...", flush=True)
             tiny_colorization(target)
         return target
-    from app.services.colorize import installed_card
+    from app.services.cards import installed_card
 
     models_dir = Path(args.models_dir or get_settings().models_dir)
-    installed_card(models_dir)
+    installed_card(models_dir, "colorization")
     return models_dir
 
 
