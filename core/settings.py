@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # /recolor re-decodes a full-size photo inside the API: this many at once per process, the rest wait.
     recolor_concurrency: int = 2
     recolor_wait_s: float = 15.0
+    # The upload check walks the whole file (every byte of a JPEG at 1/8 scale, other formats in full):
+    # this many at once per API process.
+    probe_concurrency: int = 4
+    probe_wait_s: float = 15.0
 
     # Jobs: uploads, results and job records live in Redis this long after their last update.
     job_ttl_s: int = 6 * 3600

@@ -121,7 +121,7 @@ def test_recolor_waits_for_a_free_slot_then_answers_503_with_retry_after(service
         url = job["links"]["recolor"]
         assert client.get(url, params={"temperature": 0.5}).status_code == 200
         holder = object()
-        limiter = app.state.recolor_limiter  # made by the first recolor, in the app's event loop
+        limiter = app.state.slots["recolor"]  # made by the first recolor, in the app's event loop
         client.portal.call(limiter.acquire_on_behalf_of, holder)  # another request holds the only slot
         try:
             resp = client.get(url, params={"temperature": 0.5})

@@ -1,17 +1,12 @@
 """Colorization's own routes: fetch a job's stored distribution, re-decode it at another temperature."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.api.deps import JobDep, SettingsDep, StoreDep, Temperature
 from app.services.colorization import distribution_meta, recolor_png
-from core.errors import BusyError
-from core.settings import Settings
+from app.services.slots import slot
 
 router = APIRouter(tags=["colorization"])
 
@@ -49,27 +44,10 @@ async def recolor(request: Request, job: JobDep, store: StoreDep, settings: Sett
     ``recolor_concurrency`` run at once per API process (each holds the full-size photo); others wait up to
     ``recolor_wait_s``, then get 503 with Retry-After."""
     meta = distribution_meta(job)
-    async with recolor_slot(request.app.state, settings):
+    async with slot(request.app.state, "recolor", settings.recolor_concurrency, settings.recolor_wait_s):
         photo = await store.blob(job.id, "input")
         dist = await store.blob(job.id, "distribution")
         png = await anyio.to_thread.run_sync(
             recolor_png, photo, dist, meta, temperature, settings.max_image_pixels
         )
     return Response(png, media_type="image/png", headers={"X-Temperature": str(temperature)})
-
-
-@asynccontextmanager
-async def recolor_slot(state: Any, settings: Settings) -> AsyncIterator[None]:
-    """One of the process's recolor slots, waited for at most ``settings.recolor_wait_s``."""
-    limiter = getattr(state, "recolor_limiter", None)
-    if limiter is None:  # made on first use: anyio objects belong to the running event loop
-        limiter = state.recolor_limiter = anyio.CapacityLimiter(settings.recolor_concurrency)
-    try:
-        with anyio.fail_after(settings.recolor_wait_s):
-            await limiter.acquire()
-    except TimeoutError:
-        raise BusyError("every recolor slot is busy; try again shortly", retry_after_s=2) from None
-    try:
-        yield
-    finally:
-        limiter.release()

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import CeleryDep, JobsDep, SettingsDep, StoreDep
 from app.api.responses import Wait, check_wait, submitted
 from app.services.cards import installed_card
+from app.services.slots import slot
 from app.services.uploads import probe_image, read_upload
 from core.errors import BadParameterError
 from core.submit import submit
@@ -90,7 +91,9 @@ def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
         card = installed_card(settings.models_dir, spec.model)
         image: UploadFile = values["image"]
         data = await read_upload(image, settings.max_upload_bytes)
-        fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
+        async with slot(values["request"].app.state, "upload check", settings.probe_concurrency,
+                        settings.probe_wait_s):
+            fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
         params = params.resolved(card, Upload(fmt, width, height, image.filename))
         record = {**params.model_dump(mode="json"), "filename": image.filename, "format": fmt,
                   "width": width, "height": height}
