@@ -7,7 +7,7 @@ normalised like every trial image, so the pool outlives Redis' job TTL and any R
 
 import importlib.util
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,9 @@ import numpy as np
 from app.turing import repository as repo
 from app.turing.db import Database
 from app.turing.images import is_colour, square
+from app.turing.public_photos import is_public, public_fingerprints
 from core.errors import PretextError
+from core.settings import get_settings
 from models.imageio import decode_image, encode_png, load_image
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class ImportReport:
     added: int = 0
     duplicates: int = 0
     grayscale: int = 0
+    public: int = 0  # photos the pages serve as samples: public, so never in the pool
     unreadable: list[str] = field(default_factory=list)
     queued: int = 0
 
@@ -70,10 +73,15 @@ def default_photos(datasets_dir: Path) -> tuple[list[Path], str]:
 
 
 def import_files(db: Database, files: Iterable[Path], root: Path | None, source: str,
-                 seed: int | None = None) -> ImportReport:
-    """Add each colour photo and its attention-check fake; grayscale and duplicate photos are skipped."""
+                 seed: int | None = None, public: Sequence[np.ndarray] | None = None) -> ImportReport:
+    """Add each colour photo and its attention-check fake; grayscale, duplicate and public photos are skipped.
+
+    ``public``: fingerprints of the photos served elsewhere (default: the samples of the settings' datasets).
+    """
     report = ImportReport()
     rng = np.random.default_rng(seed)
+    if public is None:
+        public = public_fingerprints(Path(get_settings().datasets_dir))
     for path in files:
         try:
             rgb8 = load_image(path)
@@ -82,6 +90,9 @@ def import_files(db: Database, files: Iterable[Path], root: Path | None, source:
             continue
         if not is_colour(rgb8):
             report.grayscale += 1
+            continue
+        if is_public(rgb8, public):
+            report.public += 1
             continue
         name = str(path.relative_to(root)) if root is not None and path.is_relative_to(root) else path.name
         with db.session() as s:
@@ -157,14 +168,15 @@ def fill_if_empty(settings) -> str:
             return ("Turing-test pool is empty and no photos were found (no datasets photos folder, no "
                     "scikit-image); add some with `pretext turing import DIR`")
         root = Path(settings.datasets_dir) / "photos" if source != "scikit-image sample data" else None
-        report = import_files(db, files, root, source, seed=0)
+        report = import_files(db, files, root, source, seed=0,
+                              public=public_fingerprints(Path(settings.datasets_dir)))
         queued = 0
         if settings.redis_url:
             from core.submit import job_queue
 
             with job_queue(settings) as (store, celery):
                 queued = queue_missing(db, store, celery)
-        return (f"Turing-test pool was empty: imported {report.added} photos from {source}; "
-                f"{queued} colorizations queued")
+        return (f"Turing-test pool was empty: imported {report.added} photos from {source} ({report.public} "
+                f"left out: public samples); {queued} colorizations queued")
     finally:
         db.dispose()

@@ -6,16 +6,18 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.turing import protocol
+from app.turing import protocol, screening
 from app.turing.images import pixels_sha256, random_colour, square, trial_png
 from app.turing.tables import Colorization, Participant, Photo, Trial, TuringSession, Vote, utcnow
+from app.turing.variants import new_seed
 
 ATTENTION_MODEL = ("random-colour", "ab-rotation")  # (model_name, model_version) of attention fakes
 
@@ -36,6 +38,10 @@ class Forbidden(TuringError):
 
 class Conflict(TuringError):
     status = 409
+
+
+class Gone(TuringError):
+    status = 410
 
 
 class PoolEmpty(TuringError):
@@ -149,8 +155,12 @@ def _plan(n: int, n_attention: int, rng: random.Random) -> list[bool]:
 
 
 def create_session(s: Session, participant: Participant, mode: str,
-                   n_practice: int = protocol.PRACTICE_TRIALS, n_test: int = protocol.TEST_TRIALS) -> TuringSession:
-    """A new session: its trials drawn now, sides drawn by the server; PoolEmpty without ready photos."""
+                   n_practice: int = protocol.PRACTICE_TRIALS, n_test: int = protocol.TEST_TRIALS,
+                   exclude: frozenset[int] = frozenset()) -> TuringSession:
+    """A new session: its trials drawn now, sides drawn by the server; PoolEmpty without ready photos.
+
+    Photos in ``exclude`` (public elsewhere: app.turing.public_photos) are never drawn.
+    """
     if mode not in protocol.MODES:
         raise TuringError(f"mode must be one of {', '.join(protocol.MODES)}")
     rows = s.execute(select(Colorization.id, Colorization.photo_id, Colorization.kind)
@@ -159,7 +169,7 @@ def create_session(s: Session, participant: Participant, mode: str,
     attention_of: dict[int, list[int]] = defaultdict(list)
     for col_id, photo_id, kind in rows:
         (model_of if kind == "model" else attention_of)[photo_id].append(col_id)
-    ready = sorted(p for p in model_of if attention_of.get(p))
+    ready = sorted(p for p in model_of if attention_of.get(p) and p not in exclude)
     if not ready:
         raise PoolEmpty("the photo pool is empty: no photo has a finished colorization yet; "
                         "add photos with `pretext turing import DIR`")
@@ -181,7 +191,8 @@ def create_session(s: Session, participant: Participant, mode: str,
         s.add(Trial(id=secrets.token_hex(16), session_id=session.id, position=position,
                     phase="practice" if position < n_practice else "test", is_attention=attention,
                     photo_id=photo_id, colorization_id=col_id, real_side=rng.choice(protocol.SIDES),
-                    left_image=secrets.token_urlsafe(32), right_image=secrets.token_urlsafe(32)))
+                    left_image=secrets.token_urlsafe(32), right_image=secrets.token_urlsafe(32),
+                    seed=new_seed()))
     s.flush()
     return session
 
@@ -211,8 +222,30 @@ def trial_at(s: Session, session_id: str, position: int) -> Trial | None:
     return s.scalar(select(Trial).where(Trial.session_id == session_id, Trial.position == position))
 
 
-def image_png(s: Session, participant: Participant | None, token: str) -> bytes:
-    """The bytes behind an image token of one of the participant's own trials."""
+def _aware(t: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def trial_seed(trial: Trial) -> int:
+    """The trial's presentation seed; trials made before seeds existed get one from their random id."""
+    if trial.seed is not None:
+        return trial.seed
+    return int(hashlib.sha256(trial.id.encode()).hexdigest()[:8], 16) >> 1
+
+
+@dataclass
+class StoredImage:
+    png: bytes  # as stored: app.turing.variants.present turns it into what is served
+    seed: int
+
+
+def serve_image(s: Session, participant: Participant | None, token: str) -> StoredImage:
+    """The stored image behind a token of one of the participant's own trials, marked as served.
+
+    The first fetch of each side is timed (the vote's time counts from the later side); in timed mode it is
+    also the only one: Gone afterwards, so the pair cannot be looked at again after its display window.
+    """
     if len(token) > 64:
         raise NotFound("no such image")
     trial = s.scalar(select(Trial).where((Trial.left_image == token) | (Trial.right_image == token)))
@@ -222,9 +255,25 @@ def image_png(s: Session, participant: Participant | None, token: str) -> bytes:
     if participant is None or session is None or session.participant_id != participant.id:
         raise Forbidden("this image belongs to another participant's session")
     side = "left" if trial.left_image == token else "right"
+    column = Trial.left_served_at if side == "left" else Trial.right_served_at
+    # A conditional UPDATE: of two concurrent first fetches, exactly one finds the column empty.
+    first = s.execute(update(Trial).where(Trial.id == trial.id, column.is_(None)).values({column.key: utcnow()})
+                      .execution_options(synchronize_session=False)).rowcount == 1
+    if not first and session.mode == "timed":
+        raise Gone("in timed mode each image is shown once, for its display window; answer from memory")
     if side == trial.real_side:
-        return s.scalar(select(Photo.png).where(Photo.id == trial.photo_id))
-    return s.scalar(select(Colorization.png).where(Colorization.id == trial.colorization_id))
+        png = s.scalar(select(Photo.png).where(Photo.id == trial.photo_id))
+    else:
+        png = s.scalar(select(Colorization.png).where(Colorization.id == trial.colorization_id))
+    return StoredImage(png, trial_seed(trial))
+
+
+def server_ms(trial: Trial, now: datetime) -> int:
+    """Milliseconds from the pair being served (its later side) to ``now``; 0 when it never was."""
+    served = [_aware(t) for t in (trial.left_served_at, trial.right_served_at) if t is not None]
+    if not served:
+        return 0
+    return max(0, min(2**31 - 1, round((now - max(served)).total_seconds() * 1000)))
 
 
 @dataclass
@@ -251,8 +300,10 @@ def record_vote(s: Session, participant: Participant | None, trial_id: str, side
     current = current_trial(s, session)
     if current is None or current.id != trial.id:
         raise Conflict("this is not the session's current trial; answer the trials in order")
+    now = utcnow()
     vote = Vote(trial_id=trial.id, participant_id=participant.id, chosen_side=side,
-                chose_real=(side == trial.real_side), response_ms=response_ms)
+                chose_real=(side == trial.real_side), response_ms=response_ms, server_ms=server_ms(trial, now),
+                created_at=now)
     s.add(vote)
     try:
         s.flush()
@@ -279,14 +330,14 @@ def session_score(s: Session, session: TuringSession) -> dict[str, Any]:
 
 VOTE_COLUMNS = ("vote_id", "voted_at", "participant", "session", "mode", "phase", "position", "attention_check",
                 "photo_id", "photo", "model", "model_version", "temperature", "real_side", "chosen_side",
-                "chose_real", "fooled", "response_ms", "participant_excluded")
+                "chose_real", "fooled", "response_ms", "participant_excluded", "server_ms", "exclusion_reasons")
 
 
 def _finished_votes(s: Session) -> list[Any]:
     q = (select(Vote.id, Vote.created_at, Participant.public_id, Participant.id, TuringSession.id,
                 TuringSession.mode, Trial.phase, Trial.position, Trial.is_attention, Photo.id, Photo.name,
                 Colorization.model_name, Colorization.model_version, Colorization.temperature,
-                Trial.real_side, Vote.chosen_side, Vote.chose_real, Vote.response_ms)
+                Trial.real_side, Vote.chosen_side, Vote.chose_real, Vote.response_ms, Vote.server_ms)
          .join(Trial, Vote.trial_id == Trial.id)
          .join(TuringSession, Trial.session_id == TuringSession.id)
          .join(Participant, Vote.participant_id == Participant.id)
@@ -297,23 +348,21 @@ def _finished_votes(s: Session) -> list[Any]:
     return list(s.execute(q).all())
 
 
-def _excluded(rows: list[Any], pass_min: float) -> set[int]:
-    """Participants whose test attention checks, over all their finished sessions, pass below ``pass_min``."""
-    passed: dict[int, list[bool]] = defaultdict(list)
-    for r in rows:
-        if r[6] == "test" and r[8]:
-            passed[r[3]].append(bool(r[16]))
-    return {p for p, checks in passed.items() if checks and sum(checks) / len(checks) < pass_min}
+def _excluded(rows: list[Any], rule: screening.Rule) -> dict[int, list[str]]:
+    """Participants left out of the fooling rates (app.turing.screening), with their reasons."""
+    answers = (screening.Answer(participant=r[3], attention=bool(r[8]), chose_real=bool(r[16]), side=r[15],
+                                server_ms=r[18]) for r in rows if r[6] == "test")
+    return screening.screen(answers, rule)
 
 
-def statistics(s: Session, attention_pass_min: float) -> dict[str, Any]:
+def statistics(s: Session, rule: screening.Rule) -> dict[str, Any]:
     """Fooling rates per model version and per photo (95% Wilson intervals), attention and participants.
 
-    Only finished sessions count, only test trials, and participants whose attention-check pass rate
-    is below ``attention_pass_min`` are left out of the fooling rates, as in the paper.
+    Only finished sessions count, only test trials, and participants the screening rule leaves out (too
+    few attention checks passed, as in the paper, or answers that are not a person's) are not counted.
     """
     rows = _finished_votes(s)
-    excluded = _excluded(rows, attention_pass_min)
+    excluded = _excluded(rows, rule)
     participants = {r[3] for r in rows}
     checks = [bool(r[16]) for r in rows if r[6] == "test" and r[8]]
     per_model: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -343,19 +392,23 @@ def statistics(s: Session, attention_pass_min: float) -> dict[str, Any]:
         "models": models,
         "photos": photos,
         "attention_checks": protocol.rate(sum(checks), len(checks)),
-        "attention_pass_min": attention_pass_min,
+        "attention_pass_min": rule.attention_pass_min,
         "participants": {"total": len(participants), "excluded": len(excluded),
-                         "included": len(participants - excluded)},
+                         "included": len(participants - excluded.keys())},
+        "exclusions": {"min_response_ms": rule.min_response_ms,
+                       "reasons": {reason: sum(reason in rs for rs in excluded.values())
+                                   for reason in screening.REASONS}},
         "sessions_finished": len({r[4] for r in rows}),
         "votes": len(rows),
     }
 
 
-def vote_rows(s: Session, attention_pass_min: float) -> Iterator[tuple[Any, ...]]:
+def vote_rows(s: Session, rule: screening.Rule) -> Iterator[tuple[Any, ...]]:
     """Every vote of finished sessions, in VOTE_COLUMNS order."""
     rows = _finished_votes(s)
-    excluded = _excluded(rows, attention_pass_min)
+    excluded = _excluded(rows, rule)
     for r in rows:
         yield (r[0], r[1].isoformat() if r[1] else "", r[2], r[4], r[5], r[6], r[7], int(r[8]), r[9], r[10],
                r[11], r[12], "" if r[13] is None else r[13], r[14], r[15], int(r[16]), int(not r[16]),
-               "" if r[17] is None else r[17], int(r[3] in excluded))
+               "" if r[17] is None else r[17], int(r[3] in excluded), "" if r[18] is None else r[18],
+               " ".join(excluded.get(r[3], ())))

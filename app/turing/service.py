@@ -1,19 +1,21 @@
-"""The Turing test inside the API process: database, rate limits, and the pool's background collector."""
+"""The Turing test inside the API process: database, quotas, and the pool's background collector."""
 
 import asyncio
 import contextlib
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 from fastapi import FastAPI
 
+from app.turing import screening
+from app.turing.addresses import parse_proxies
 from app.turing.db import Database, open_database
+from app.turing.public_photos import hidden_photo_ids
+from app.turing.quotas import Quotas
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -22,38 +24,16 @@ COLLECT_EVERY_S = 2.0  # how often finished colorize jobs are copied into the da
 QUEUE_EVERY_S = 30.0  # how often photos without a colorization get a job
 
 
-class RateLimiter:
-    """At most ``limit`` events per key in any ``window_s`` (sliding window, in this process)."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._events: dict[Any, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: Any) -> float:
-        """0 when the event is allowed (and counted), else the seconds until it would be."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._events) > 100_000:  # forget idle keys
-                self._events = {k: q for k, q in self._events.items() if q and q[-1] > now - self.window_s}
-            q = self._events.setdefault(key, deque())
-            while q and q[0] <= now - self.window_s:
-                q.popleft()
-            if len(q) >= self.limit:
-                return max(0.001, q[0] + self.window_s - now)
-            q.append(now)
-            return 0.0
-
-
 class TuringState:
-    """What the Turing routes share: the database and the rate limiters."""
+    """What the Turing routes share: the database, the quotas and who is counted."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, hidden_photos: frozenset[int] = frozenset()) -> None:
         self.db = db
         self.settings = settings
-        self.votes = RateLimiter(max(1, settings.turing_votes_per_minute), 60.0)
-        self.sessions = RateLimiter(max(1, settings.turing_sessions_per_hour), 3600.0)
-        self.sessions_per_client = RateLimiter(max(1, settings.turing_sessions_per_hour) * 20, 3600.0)
+        self.quotas = Quotas(settings)
+        self.proxies = parse_proxies(settings.trusted_proxies)
+        self.rule = screening.Rule(settings.turing_attention_pass_min, settings.turing_min_response_ms)
+        self.hidden_photos = hidden_photos  # pool photos that are public samples too: never drawn
 
 
 def _pool_worker(db: Database, settings: Settings, stop: threading.Event) -> None:
@@ -80,7 +60,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Migrate the database, then run the pool collector while the app serves (when Redis is set)."""
     settings: Settings = app.state.settings
     db = await anyio.to_thread.run_sync(open_database, settings)
-    app.state.turing = TuringState(db, settings)
+    hidden = await anyio.to_thread.run_sync(hidden_photo_ids, db, settings.datasets_dir)
+    if hidden:
+        logger.warning("%d Turing-test pool photos are public samples too; sessions leave them out", len(hidden))
+    app.state.turing = TuringState(db, settings, hidden)
     stop = threading.Event()
     task = None
     if settings.redis_url:

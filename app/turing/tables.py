@@ -100,6 +100,11 @@ class Trial(Base):
     real_side: Mapped[str] = mapped_column(String(8))  # "left" or "right"
     left_image: Mapped[str] = mapped_column(String(43), unique=True)  # opaque image tokens
     right_image: Mapped[str] = mapped_column(String(43), unique=True)
+    # How this trial presents its pair (app.turing.variants); None on trials made before there were seeds.
+    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When each image was first served: a timed trial serves each once, and the vote's time counts from here.
+    left_served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    right_served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Vote(Base):
@@ -113,5 +118,7 @@ class Vote(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("turing_participants.id", ondelete="CASCADE"))
     chosen_side: Mapped[str] = mapped_column(String(8))
     chose_real: Mapped[bool] = mapped_column(Boolean)
-    response_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)  # as the client claims it
+    # Pair served -> vote, by the server's clock (0: the images were never fetched); None before it was kept.
+    server_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.schemas import API_PREFIX
@@ -96,14 +97,19 @@ def session_out(s: Any, session: TuringSession, after: Trial | None = None) -> d
     }
 
 
-def _admin(request: Request, state: StateDep) -> None:
+_bearer = HTTPBearer(auto_error=False, scheme_name="admin token",
+                     description="PRETEXT_ADMIN_TOKEN: per-vote data is the admin's")
+
+
+def _admin(state: StateDep,
+           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     """Per-vote data is the admin's: a bearer token equal to PRETEXT_ADMIN_TOKEN, else 401/403."""
     expected = state.settings.admin_token.get_secret_value() if state.settings.admin_token else ""
     if not expected:
         raise HTTPException(403, "the per-vote export is disabled: no admin token is configured on the server "
                                  "(set PRETEXT_ADMIN_TOKEN); the aggregate statistics are at /api/v1/turing/stats")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(401, "the per-vote export needs the admin token: send 'Authorization: Bearer TOKEN'",
                             headers={"WWW-Authenticate": "Bearer"})
 

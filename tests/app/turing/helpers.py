@@ -4,21 +4,25 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
 
 from app.turing import repository as repo
 from app.turing.db import Database, engine_url
-from app.turing.tables import Trial
+from app.turing.tables import Trial, utcnow
 from core.settings import Settings
 from tests.imagecorpus import photo
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 NO_POSTGRES = "TEST_DATABASE_URL is not set; the PostgreSQL variants of the Turing storage tests need it"
 MODEL_VERSIONS = (("colorization", "v1", 0.38), ("colorization", "v2", 0.0))
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+LOOK_S = 1.5  # how long the scripted participants look at a pair, as the server's clock will see it
 
 
 @contextmanager
@@ -39,7 +43,8 @@ def postgres_schema(base_url: str) -> Iterator[str]:
 
 def turing_settings(db_url: str, var_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"var_dir": var_dir, "DATABASE_URL": db_url, "turing_votes_per_minute": 100_000,
-                              "turing_sessions_per_hour": 10_000}
+                              "turing_sessions_per_hour": 10_000, "turing_new_participants_per_hour": 10_000,
+                              "admin_token": ADMIN_TOKEN}
     values.update(overrides)
     return Settings(**values)
 
@@ -74,9 +79,27 @@ def pick(t: Trial, want_real: bool) -> str:
     return t.real_side if want_real else other
 
 
+def backdate_images(db: Database, trial_id: str, seconds: float) -> None:
+    """As if the trial's images had been served ``seconds`` ago: a participant who looked that long."""
+    when = utcnow() - timedelta(seconds=seconds)
+    with db.session() as s:
+        s.execute(update(Trial).where(Trial.id == trial_id).values(left_served_at=when, right_served_at=when))
+
+
+def look(client: Any, db: Database, trial: dict[str, Any], seconds: float | None = LOOK_S) -> None:
+    """Fetch the pair as the page does, and look at it for ``seconds`` (None: answer at once)."""
+    for side in ("left", "right"):
+        r = client.get(trial["images"][side])
+        assert r.status_code == 200, r.text
+    if seconds is not None:
+        backdate_images(db, trial["id"], seconds)
+
+
 def play(client: Any, db: Database, choose: Chooser, mode: str = "untimed",
-         session: dict[str, Any] | None = None, stop_after: int | None = None) -> dict[str, Any]:
-    """Play a session through the API (started here unless given); the last session body."""
+         session: dict[str, Any] | None = None, stop_after: int | None = None,
+         look_s: float | None = LOOK_S) -> dict[str, Any]:
+    """Play a session through the API (started here unless given), looking at each pair ``look_s`` (None: not
+    waiting at all); the last session body."""
     if session is None:
         r = client.post("/api/v1/turing/sessions", json={"mode": mode})
         assert r.status_code == 201, r.text
@@ -84,6 +107,7 @@ def play(client: Any, db: Database, choose: Chooser, mode: str = "untimed",
     votes = 0
     while session["trial"] is not None and (stop_after is None or votes < stop_after):
         trial = session["trial"]
+        look(client, db, trial, look_s)
         t = truth(db, trial["id"])
         r = client.post(trial["links"]["vote"], json={"choice": choose(t, trial["number"]), "response_ms": 800})
         assert r.status_code == 201, r.text

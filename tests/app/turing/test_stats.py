@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.turing.protocol import wilson
 from app.turing.tables import Colorization, Photo, Trial, Vote
-from tests.app.turing.helpers import pick, play
+from tests.app.turing.helpers import ADMIN, pick, play
 
 
 def scripted(attention_fails: int, fooled_first: int):
@@ -88,8 +88,8 @@ def test_statistics_match_hand_computed_values(turing_client):
     rates = [ph["rate"] for ph in stats["photos"]]
     assert rates == sorted(rates, reverse=True)  # the photos that fool people most come first
 
-    # The CSV export: every vote of the three finished sessions.
-    r = a.get("/api/v1/turing/votes.csv")
+    # The CSV export: every vote of the three finished sessions (admin only, test_admin.py).
+    r = a.get("/api/v1/turing/votes.csv", headers=ADMIN)
     assert r.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(r.text)))
     assert len(table) == 150
@@ -98,3 +98,5 @@ def test_statistics_match_hand_computed_values(turing_client):
                and row["participant_excluded"] == "0"]
     assert sum(int(row["fooled"]) for row in counted) == 27 and len(counted) == 72
     assert sum(row["participant_excluded"] == "1" for row in table) == 50
+    assert {row["exclusion_reasons"] for row in table} == {"", "attention_checks prefers_fake"}  # B
+    assert all(int(row["server_ms"]) >= 1000 for row in table)  # each pair looked at for 1.5 s
