@@ -171,8 +171,10 @@ def start_worker(name: str, queues: Sequence[str], concurrency: int, env: dict[s
 
 
 def start_api(host: str, port: int, env: dict[str, str], stdout: IO | int | None = None) -> Child:
+    # --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from any local peer as the client's
+    # address; the app reads it itself, from trusted proxies only (PRETEXT_TRUSTED_PROXIES).
     cmd = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host,
-           "--port", str(port), "--no-access-log"]
+           "--port", str(port), "--no-access-log", "--no-proxy-headers"]
     return spawn("api", cmd, env, stdout)
 
 

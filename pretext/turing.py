@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = pool.import_files(db, files, folder, args.source or folder.name)
         print(f"{report.added} photos added, {report.duplicates} already there, {report.grayscale} grayscale "
-              f"skipped, {len(report.unreadable)} unreadable")
+              f"skipped, {report.public} skipped as public sample photos, {len(report.unreadable)} unreadable")
         for line in report.unreadable:
             print(f"  unreadable: {line}", file=sys.stderr)
         if not settings.redis_url:

@@ -75,7 +75,8 @@ def live_server(chromium: Path, browser_redis: RedisServer, browser_worker: Work
     """uvicorn serving app.main on a free port, with the browser tests' Redis, worker and models."""
     port = free_port()
     log = tmp_path_factory.mktemp("uvicorn") / "api.log"
-    env = worker_env(browser_redis.url, browser_models_dir)
+    # Playwright answers faster than any person; the Turing screening rule itself is tested in tests/app/turing.
+    env = worker_env(browser_redis.url, browser_models_dir, turing_min_response_ms=0)
     env["DATABASE_URL"] = browser_database_url
     # No datasets folder: the pages offer the generated sample scenes (app/services/samples.py).
     env["PRETEXT_DATASETS_DIR"] = str(tmp_path_factory.mktemp("no-datasets"))
