@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.errors import install_error_handlers
 from app.api.main import api_router
@@ -53,11 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = None
     app.state.celery = None
     install_error_handlers(app)
+    app.add_exception_handler(StarletteHTTPException, pages.not_found_page)  # browsers get a page, not JSON
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(turing_pages.router)
     app.mount(pages.STATIC_PREFIX, pages.static_files(), name="static")
+    app.add_middleware(pages.RedocPolicy)  # ReDoc makes no request beyond this server
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_SLACK)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: counts the 413s too
     return app

@@ -59,3 +59,11 @@ class BusyError(ServiceUnavailableError):
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class QuotaExceededError(PretextError):
+    """The client has used its allowance for now; ``retry_after_s`` says when it renews."""
+
+    def __init__(self, message: str, retry_after_s: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

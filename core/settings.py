@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 64_000_000
     large_job_pixels: int = 16_000_000  # above this a job waits in its task's large queue
+    # What one client (address, see trusted_proxies) may submit per hour, in pixels: about 500 photos of a
+    # megapixel, or 8 at the pixel limit. A job's cost is its pixels.
+    pixels_per_client_per_hour: int = 500_000_000
 
     # Services. REDIS_URL / DATABASE_URL are the conventional names, so read them unprefixed.
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")

@@ -15,6 +15,7 @@ from core.errors import (
     JobStateError,
     ModelNotAvailableError,
     PretextError,
+    QuotaExceededError,
     ServiceUnavailableError,
 )
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 # First match wins, so subclasses come before their bases.
 STATUS_OF: tuple[tuple[type[PretextError], int], ...] = (
     (ImageTooLargeError, 413),
+    (QuotaExceededError, 429),
     (ImageError, 415),
     (BadParameterError, 422),
     (JobNotFoundError, 404),
@@ -39,7 +41,8 @@ def status_of(exc: PretextError) -> int:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PretextError)
-    headers = {"Retry-After": str(max(1, round(exc.retry_after_s)))} if isinstance(exc, BusyError) else None
+    retry_after = getattr(exc, "retry_after_s", None) if isinstance(exc, BusyError | QuotaExceededError) else None
+    headers = {"Retry-After": str(max(1, round(retry_after)))} if retry_after is not None else None
     return JSONResponse({"detail": str(exc) or type(exc).__name__}, status_code=status_of(exc), headers=headers)
 
 

@@ -10,9 +10,10 @@ import time
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.errors import StorageError
-from limits.storage import Storage, storage_from_string
+from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from app.services.limits_storage import limits_storage
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,20 +22,11 @@ KEY_PREFIX = "pretext-turing-limits"
 ADDRESS_SESSIONS_FACTOR = 20  # sessions per client address per hour, as a multiple of the per-participant quota
 
 
-def make_storage(settings: Settings) -> Storage:
-    """Redis storage when REDIS_URL is set, else memory."""
-    if not settings.redis_url:
-        return storage_from_string("memory://")
-    timeout = settings.redis_timeout_s
-    return storage_from_string(settings.redis_url, key_prefix=KEY_PREFIX, wrap_exceptions=True,
-                               socket_timeout=timeout, socket_connect_timeout=timeout)
-
-
 class Quotas:
     """Each limit of the Turing routes; ``wait`` counts an event and says how long to wait if over."""
 
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-        self.storage = storage or make_storage(settings)
+        self.storage = storage or limits_storage(settings, KEY_PREFIX)
         self.limiter = MovingWindowRateLimiter(self.storage)
         per_hour = max(1, settings.turing_sessions_per_hour)
         self.votes = RateLimitItemPerMinute(max(1, settings.turing_votes_per_minute), namespace="votes")

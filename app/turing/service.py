@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from app.services.addresses import parse_proxies
 from app.turing import screening
-from app.turing.addresses import parse_proxies
 from app.turing.db import Database, open_database
 from app.turing.public_photos import hidden_photo_ids
 from app.turing.quotas import Quotas

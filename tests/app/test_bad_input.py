@@ -111,3 +111,23 @@ def test_numbers_are_parsed_strictly_by_form_and_by_query(api, path, name, value
             assert resp.status_code == 202, resp.text
         else:
             assert resp.status_code == 422 and name in resp.text, resp.text
+
+
+def test_a_client_over_its_hourly_pixels_gets_429_with_retry_after(service_settings, worker):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    photo = good_files()["rgb.jpg"]  # 96x64 = 6,144 pixels
+    settings = service_settings.model_copy(update={"pixels_per_client_per_hour": 2 * 96 * 64})
+    with TestClient(create_app(settings), client=("198.51.100.7", 5000)) as client:
+        for _ in range(2):
+            assert client.post("/api/v1/colorization", files=image_field(photo)).status_code == 202
+        over = client.post("/api/v1/colorization", files=image_field(photo))
+        assert over.status_code == 429 and int(over.headers["retry-after"]) >= 1, over.text
+        assert "pixels" in over.json()["detail"]
+        spoofed = client.post("/api/v1/colorization", files=image_field(photo),
+                              headers={"X-Forwarded-For": "203.0.113.9"})  # no trusted proxy: ignored
+        assert spoofed.status_code == 429
+    with TestClient(create_app(settings), client=("198.51.100.8", 5000)) as other:  # another address
+        assert other.post("/api/v1/colorization", files=image_field(photo)).status_code == 202

@@ -13,7 +13,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import SettingsDep
 from app.services.samples import find_sample, list_samples, sample_jpeg
@@ -127,3 +129,30 @@ async def not_found_page(request: Request, exc: Exception) -> Response:
         body = await anyio.to_thread.run_sync(render, NOT_FOUND_PAGE, request.app.state.settings.max_upload_bytes)
         return HTMLResponse(body, status_code=404, headers=PAGE_HEADERS)
     return await http_exception_handler(request, exc)
+
+
+# ReDoc's bundle (served by fastapi-offline) shows Redocly's logo from cdn.redoc.ly in its menu; this policy
+# keeps that one request from leaving the machine (the logo just does not appear), and allows what ReDoc
+# needs: its script from here, the inline styles it writes and a search worker from a blob: URL.
+REDOC_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+             "worker-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'")
+
+
+class RedocPolicy:
+    """ASGI middleware: the Content-Security-Policy above on the ReDoc page (``path``), nothing else touched."""
+
+    def __init__(self, app: ASGIApp, path: str = "/redoc") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("content-security-policy", REDOC_CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)

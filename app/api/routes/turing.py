@@ -12,9 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.schemas import API_PREFIX
+from app.services.addresses import client_address
 from app.turing import protocol
 from app.turing import repository as repo
-from app.turing.addresses import client_address
 from app.turing.service import TuringState, lifespan
 from app.turing.tables import Trial, TuringSession
 from app.turing.variants import present
