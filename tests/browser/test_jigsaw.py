@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import docs_photo, fake_openapi, screenshots
+from tests.browser.helpers import PHONE, docs_photo, fake_openapi, screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -63,6 +63,34 @@ def test_the_network_solves_a_shuffled_puzzle(page, live_server):
     screenshots(page, "jigsaw-solved", docs="jigsaw", show="#puzzle")
 
 
+# The element is on screen, whole (the page scrolls smoothly, so this is waited for, not read once).
+IN_VIEW = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }"""
+
+
+def test_on_a_phone_the_puzzle_comes_into_view_and_reopens_from_its_url(page, live_server):
+    """At 390x844 the board started at 1106 px, below the screen: choosing a photo now brings it up, the
+    solved board stays in view, and the solved puzzle's URL rebuilds it with the same score."""
+    live_server.require(ENDPOINT, "jigsaw")
+    page.set_viewport_size(PHONE)
+    page.goto("/jigsaw")
+    page.locator(".sample").first.click()
+    expect(page.locator("#status")).to_contain_text("Shuffled")
+    page.wait_for_function(IN_VIEW, arg="#board")
+    page.get_by_role("button", name="Let the network solve it").click()
+    expect(page.locator(".tile .badge:visible")).to_have_count(9)
+    page.wait_for_function(IN_VIEW, arg="#board")
+    score = page.locator("#score").inner_text()
+    expect(page).to_have_url(re.compile(r"/jigsaw\?job=[0-9a-f]{32}&truth=\d{9}$"))
+    before = page.evaluate(TILES)
+
+    page.reload()
+    expect(page.locator(".tile .badge:visible")).to_have_count(9)
+    expect(page.locator("#score")).to_have_text(score)
+    assert page.evaluate(TILES) == before
+    expect(page.locator("#recent .recent-item").first).to_have_attribute("aria-current", "true")
+
+
 def test_without_the_endpoint_the_page_says_so_and_still_lets_you_swap(page, live_server):
     spec = fake_openapi(live_server, without=ENDPOINT)
     page.route("**/openapi.json", lambda route: route.fulfill(status=200, body=spec,
@@ -77,9 +105,9 @@ def test_without_the_endpoint_the_page_says_so_and_still_lets_you_swap(page, liv
 
 
 @pytest.mark.parametrize(("status", "detail", "expected"), [
-    (404, "Not Found", "Solving the puzzle failed: not found on this server (404)"),
+    (404, "Not Found", "Solving the puzzle failed: the server does not have what was asked for."),
     (503, "the jigsaw model is not installed (no models/weights/jigsaw.json); export one with `pretext export "
-          "jigsaw`", re.compile(r"\(503\)\. The jigsaw model is not installed")),
+          "jigsaw`", re.compile(r"right now\. The jigsaw model is not installed")),
 ])
 def test_a_missing_endpoint_or_model_is_explained(page, status, detail, expected):
     page.route(f"**{ENDPOINT}", lambda route: route.fulfill(status=status, json={"detail": detail}))

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app.api.routes.pages import PAGES as NAV_PAGES
-from tests.browser.helpers import PHONE, safe_name, screenshots, shot
+from tests.browser.helpers import DESKTOP, PHONE, TIMEOUT_MS, safe_name, save_screenshot, screenshots, shot
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -63,8 +63,9 @@ def test_every_page_fits_a_phone_screen(page):
 def test_the_home_page_links_to_every_task(page):
     page.goto("/")
     for name, target in (("Colorize a photo", r"/colori[sz]\w*"), ("Solve a puzzle", "/jigsaw"),
-                         ("See its attention", "/(attention|rotation)")):
-        expect(page.get_by_role("link", name=name)).to_have_attribute("href", re.compile(f"^{target}$"))
+                         ("See its attention", "/(attention|rotation)"), ("Take the Turing test", "/turing"),
+                         ("/docs", "/docs"), ("/redoc", "/redoc")):
+        expect(page.get_by_role("link", name=name, exact=True)).to_have_attribute("href", re.compile(f"^{target}$"))
     page.get_by_role("link", name="Solve a puzzle").click()
     expect(page).to_have_url(f"{page.url.split('/jigsaw')[0]}/jigsaw")
 
@@ -75,3 +76,60 @@ def test_the_skip_link_comes_first_and_jumps_to_the_content(page):
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/colori[sz]\w*#main$"))
+
+
+@pytest.mark.parametrize(("path", "rendered"), [
+    ("/docs", ".swagger-ui .opblock"),  # Swagger UI has drawn the operations
+    ("/redoc", "redoc .menu-content [role=menuitem], redoc .api-content h1"),  # ReDoc has drawn its menu and title
+])
+def test_the_api_docs_render_offline(browser, live_server, path, rendered):
+    """/docs and /redoc draw the API reference from this server alone: any request for another host is
+    recorded and refused (as offline), and none may be made."""
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, device_scale_factor=1)
+    context.set_default_timeout(TIMEOUT_MS)
+    elsewhere: list[str] = []
+
+    def only_here(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_here)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(path)
+        expect(page.locator(rendered).first).to_be_visible()
+        expect(page.get_by_text("pretext-lab").first).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert elsewhere == [], f"{path} asked another host for {elsewhere}"
+        assert errors == [], errors  # e.g. "SwaggerUIBundle is not defined" when its script comes from a CDN
+        if path == "/docs":
+            save_screenshot(page, "api-docs")
+            page.set_viewport_size(PHONE)
+            expect(page.locator(rendered).first).to_be_visible()
+            save_screenshot(page, "api-docs")
+    finally:
+        context.close()
+
+
+def test_a_wrong_address_gets_a_page_with_a_way_home(page, live_server):
+    response = page.goto("/no/such/page")
+    assert response.status == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator("h1")).to_have_text("There is no page at this address")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    screenshots(page, "not-found", docs="not-found")
+    home = page.get_by_role("link", name="Go to the home page")
+    expect(home).to_have_attribute("href", "/")
+    home.click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    # The API keeps answering JSON, whatever the client accepts.
+    api = live_server.client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    job = live_server.client.get(f"/api/v1/jobs/{'0' * 32}", headers={"Accept": "text/html"})
+    assert job.status_code == 404 and "detail" in job.json()

@@ -63,8 +63,9 @@ function readableBytes(text) {
 }
 
 /**
- * One sentence for an HTTP status, naming what was being done (`what`, e.g. "Colorizing") so the
- * message still makes sense when read out on its own by a screen reader.
+ * One plain sentence for an HTTP status, naming what was being done (`what`, e.g. "Colorizing") so the
+ * message still makes sense when read out on its own by a screen reader. The status code itself is not
+ * shown (it means nothing to most people); logError() writes it to the console for whoever reads logs.
  */
 export function explain(status, detail, what = 'The request') {
   const d = sentence(detail);
@@ -73,26 +74,41 @@ export function explain(status, detail, what = 'The request') {
     case 0:
       return `${what} failed: the server could not be reached. Check that the service is running (make run) and try again.`;
     case 404:
-      return join(`${what} failed: not found on this server (404).`, d);
+      return join(`${what} failed: the server does not have what was asked for.`, d);
     case 409:
-      return join(`${what} cannot be done yet (409).`, d);
+      return join(`${what} cannot be done yet.`, d);
+    case 410:
+      return join(`${what} failed: that is no longer available.`, d);
     case 413:
-      return join(`${what} failed: the file is too large (413).`, readableBytes(d), 'Choose a smaller photo.');
+      return join(`${what} failed: the file is too large.`, readableBytes(d), 'Choose a smaller photo.');
     case 415:
-      return join(`${what} failed: the service cannot read this file (415).`, d,
+      return join(`${what} failed: the service cannot read this file.`, d,
         'Use a JPEG, PNG, WebP, BMP, TIFF or GIF photo.');
     case 422:
-      return join('A setting was rejected (422).', d);
+      return join('A setting was rejected.', d);
     case 429:
+      return join('Too many requests in a short time.', d, 'Wait a moment and try again.');
     case 503:
-      return join(`The service cannot take this right now (${status}).`,
+      return join('The service cannot take this right now.',
         d || 'It is busy, or a part of it is down.', 'Try again in a moment.');
     default:
       if (status >= 500) {
-        return join(`The server failed unexpectedly (${status}).`, d,
-          'Try again; if it keeps happening, check the server log.');
+        return join('Something went wrong on the server.', d,
+          'Try again; if it keeps happening, the server log says more.');
       }
-      return join(`${what} was refused (${status}).`, d);
+      return join(`${what} was refused.`, d);
+  }
+}
+
+/** The HTTP status and the server's own words, on the console: what a bug report or a log needs. */
+export function logError(err) {
+  if (err instanceof ApiError) {
+    // console.warn, not console.error: the alert already told the person; this is for the record.
+    console.warn(`[Pretext Lab] HTTP ${err.status || 'no answer'}${err.detail ? `: ${err.detail}` : ''} (${err.message})`);
+  } else if (err instanceof JobFailedError) {
+    console.warn(`[Pretext Lab] job ${err.job?.id} failed: ${err.job?.error}`);
+  } else {
+    console.warn('[Pretext Lab]', err);
   }
 }
 
@@ -183,7 +199,8 @@ export function sleep(ms, signal) {
 /**
  * Poll a job until it has finished: the finished job, JobFailedError if it failed, ApiError if
  * the API answers an error, or a timeout after `timeoutMs` (never polls forever).
- * `onStatus(status, elapsedSeconds)` is called on every answer, for the progress message.
+ * `onStatus(status, elapsedSeconds, job)` is called on every answer, for the progress message
+ * (the job carries `queue: {position, ahead}` while it waits, when the server says).
  */
 export async function waitForJob(accepted, { what = 'The job', onStatus, signal, timeoutMs = JOB_TIMEOUT_MS } = {}) {
   const url = accepted.links?.self || `${API}/jobs/${accepted.id}`;
@@ -196,7 +213,7 @@ export async function waitForJob(accepted, { what = 'The job', onStatus, signal,
     if (elapsed > timeoutMs) {
       throw new ApiError(0, '', `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; the workers may be busy or stopped. Try again later.`);
     }
-    onStatus?.(job.status, elapsed / 1000);
+    onStatus?.(job.status, elapsed / 1000, job);
     await sleep(interval, signal);
     interval = Math.min(POLL_MAX_MS, interval * 1.5);
     job = await getJSON(url, { what, signal });
@@ -205,10 +222,20 @@ export async function waitForJob(accepted, { what = 'The job', onStatus, signal,
   return job;
 }
 
-/** A progress sentence for a job's status. */
-export function statusText(status, seconds, noun = 'job') {
+/**
+ * A progress sentence for a job's status. While it is queued, the job's place in its queue
+ * (`queue.ahead`: jobs that run before it) says more than the seconds waited, so it leads.
+ */
+export function statusText(status, seconds, noun = 'job', queue = null) {
   const s = seconds >= 1 ? ` (${Math.round(seconds)} s)` : '';
-  if (status === 'queued') return `The ${noun} is waiting for a worker${s}…`;
+  if (status === 'queued') {
+    const ahead = Number(queue?.ahead);
+    if (Number.isInteger(ahead) && ahead > 0) {
+      return `The service is busy: ${ahead} ${ahead === 1 ? 'job is' : 'jobs are'} ahead of your ${noun} in the queue${s}…`;
+    }
+    if (Number.isInteger(ahead) && ahead === 0) return `Your ${noun} is next in the queue${s}…`;
+    return `The ${noun} is waiting for a worker${s}…`;
+  }
   if (status === 'running') return `The network is working on it${s}…`;
   return `The ${noun} is ${status}${s}…`;
 }
@@ -234,8 +261,9 @@ export async function modelStatus(name) {
   }
 }
 
-/** Any thrown error as a sentence to show in the alert region. */
+/** Any thrown error as a sentence to show in the alert region; its technical side goes to the console. */
 export function messageOf(err) {
+  logError(err);
   if (err instanceof ApiError || err instanceof JobFailedError) return err.message;
   return `Something went wrong in the page: ${err?.message || err}. Reload and try again.`;
 }

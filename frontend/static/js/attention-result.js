@@ -29,3 +29,29 @@ export function bestAngle(probabilities) {
   }
   return { angle: best, p };
 }
+
+/**
+ * How a photo at `angle` (turned counter-clockwise, the project's convention) is described: a
+ * quarter turn the other way is "90° clockwise", as a person would say it, not "270° counter-clockwise".
+ */
+export function angleName(angle) {
+  switch (((Number(angle) % 360) + 360) % 360) {
+    case 0: return 'upright (0°)';
+    case 90: return 'turned 90° counter-clockwise';
+    case 180: return 'upside down (turned 180°)';
+    case 270: return 'turned 90° clockwise';
+    default: return `turned ${angle}° counter-clockwise`;
+  }
+}
+
+// The attention exponent p the API accepts: 0 < p <= 8 (POST /api/v1/rotation answers 422 otherwise).
+export const P_MAX = 8;
+export const P_DEFAULT = 2;
+
+/** The exponent typed, as a number, or null when the API would refuse it. */
+export function validP(text) {
+  const s = String(text ?? '').trim();
+  if (s === '') return null;
+  const p = Number(s);
+  return Number.isFinite(p) && p > 0 && p <= P_MAX ? p : null;
+}

@@ -1,82 +1,94 @@
-// The colorize page: upload, wait for the job, then re-decode the stored distribution in the
-// browser whenever the temperature changes, and show any pixel's distribution on the ab plane.
+// The colorize page: one photo (or several, as a batch) goes to POST /api/v1/colorization at the
+// page's look; the finished job opens in the result panel, gets its own URL (?job=ID) and a place
+// in the browser's recent strip, and reopens from either while the server stores it.
 
-import { drawAbPlot, topBins } from './abplot.js';
-import { API, messageOf, request, statusText, upload, waitForJob } from './api.js';
-import { Compare } from './compare.js';
-import { Distribution, renderLab } from './distribution.js';
+import { API, ApiError, getJSON, messageOf, request, statusText, upload, waitForJob } from './api.js';
+import { Batch } from './batch.js';
+import { ResultView } from './colorize-result.js';
 import { attachDropzone } from './dropzone.js';
-import { float16ToFloat32 } from './halffloat.js';
-import { drawScaled, fitSize, loadBitmap } from './images.js';
-import { grayFromLightness, labCss, lightnessOf } from './lab.js';
+import { loadBitmap } from './images.js';
+import { clearJobFromUrl, jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
 import { Notice, tooLarge } from './notice.js';
+import { forget, remember, renderRecent, retarget, thumbnail } from './recent.js';
 import { clearChosen, renderSamples } from './samples.js';
+import { isColourImage } from './truth.js';
 
-// Decoding runs on every slider step; 1024 px keeps that near 50 ms on a phone-class CPU.
-const MAX_PREVIEW = 1024;
-
+const KIND = 'colorization';
 const $ = (id) => document.getElementById(id);
 const els = {
-  file: $('file'), dropzone: $('dropzone'), samples: $('samples'), result: $('result'),
-  resultTitle: $('result-title'), after: $('after'), before: $('before'), split: $('split'),
-  splitValue: $('split-value'), temperature: $('temperature'), temperatureValue: $('temperature-value'),
-  plot: $('abplot'), caption: $('abplot-caption'), download: $('download'), downloadHint: $('download-hint'),
+  file: $('file'), folder: $('folder'), dropzone: $('dropzone'), samples: $('samples'), recent: $('recent'),
+  note: $('photo-note'),
 };
 const notice = new Notice();
-const compare = new Compare($('compare'), els.split, (x, y) => showProbe(x, y));
+const view = new ResultView({ onTemperature: () => updateUrl() });
+const batch = new Batch({
+  submit: (file, hooks) => submit(file, hooks),
+  onOpen: (item) => open(item.job, { name: item.file.name, file: item.file }).catch((err) => {
+    if (err.name !== 'AbortError') notice.error(messageOf(err));
+  }),
+  resultUrl: (job) => resultUrl(job),
+});
 
-// The photo being shown; a new upload replaces it, aborting the old one's requests first.
-let current = null;
-let frame = 0;
+// The request in flight for the photo being opened; a newer one aborts it.
+let controller = null;
 
-function stemOf(name) {
-  return (name || 'photo').replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_') || 'photo';
+/** Upload one photo at the page's temperature and wait for its job; `hooks` as waitForJob's. */
+async function submit(file, { signal, onProgress, onStatus }) {
+  const problem = tooLarge(file);
+  if (problem) throw new ApiError(413, '', problem);
+  const what = `Colorizing ${file.name}`;
+  const form = new FormData();
+  form.append('image', file, file.name);
+  // The look shown is sent along, so the server's own result (and the batch's ZIP) match the page.
+  form.append('temperature', view.temperature().toFixed(2));
+  const accepted = await upload(`${API}/${KIND}`, form, { what, signal, onProgress });
+  return waitForJob(accepted, { what, signal, onStatus });
 }
 
+/**
+ * What the ZIP holds for a job: the server's full-size decoding at the temperature on screen; the stored
+ * result itself when it was decoded at that temperature (the usual case), which costs the server nothing.
+ */
+function resultUrl(job) {
+  const t = view.temperature();
+  if (!job.links.recolor || Math.abs((job.result.temperature ?? -1) - t) < 0.005) return job.links.result;
+  return `${job.links.recolor}?temperature=${t.toFixed(2)}`;
+}
+
+/** One photo: upload, wait, open. */
 async function colorize(file) {
   const problem = tooLarge(file);
   if (problem) {
     notice.error(problem);
     return;
   }
-  current?.controller.abort();
-  const controller = new AbortController();
+  controller?.abort();
+  controller = new AbortController();
   const { signal } = controller;
-  current = { controller };
+  batch.hide();
   const started = performance.now();
-  const what = `Colorizing ${file.name}`;
-  els.result.hidden = true; // the old photo's result would be mistaken for this one's
+  view.hide(); // the old photo's result would be mistaken for this one's
   try {
+    // Decoded here for its L and, for a colour photo, its real colours; TIFF the browser cannot read: null.
+    const photo = await loadBitmap(file).catch(() => null);
+    // A colour photo is said to be one, in a note that stays while its result is shown.
+    els.note.hidden = !(photo && isColourImage(photo));
+    els.note.textContent = `${file.name} is a colour photo. The network sees only its lightness, so it is `
+      + 'shown in gray first; once it is colorized, its real colours appear beside the network’s, with how far apart they are.';
     notice.say(`Uploading ${file.name}…`);
     notice.busy(true, 0);
-    // Decoded here for the L channel; some formats (TIFF) the browser cannot read: null then.
-    const photo = loadBitmap(file).catch(() => null);
-    const form = new FormData();
-    form.append('image', file, file.name);
-    const accepted = await upload(`${API}/colorization`, form, {
-      what, signal, onProgress: (f) => notice.busy(true, f),
+    const job = await submit(file, {
+      signal,
+      onProgress: (f) => notice.busy(true, f),
+      onStatus: (status, s, j) => {
+        notice.busy(true);
+        notice.say(statusText(status, s, 'photo', j?.queue));
+      },
     });
-    notice.busy(true);
-    const job = await waitForJob(accepted, {
-      what, signal, onStatus: (status, s) => notice.say(statusText(status, s, 'photo')),
-    });
-    notice.say('Fetching the result…');
-    const [resultBlob, buffer] = await Promise.all([
-      request(job.links.result, { what: 'Fetching the result', signal }).then((r) => r.blob()),
-      job.links.distribution
-        ? request(job.links.distribution, { what: 'Fetching the distribution', signal }).then((r) => r.arrayBuffer())
-        : null,
-    ]);
-    const result = await loadBitmap(resultBlob);
-    let source = await photo;
-    // The server's L comes from the photo it decoded; if the browser's decode differs, use the result's.
-    if (!source || source.width !== job.result.width || source.height !== job.result.height) source = result;
-    if (signal.aborted) return;
-    show({ ...current, file, job, source, result, buffer });
+    await open(job, { name: file.name, photo, signal });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    notice.busy(false);
-    notice.say(current.dist
-      ? `Colorized in ${seconds} s. Move the temperature slider to re-decode; click the photo to inspect a pixel.`
+    notice.say(view.state?.dist
+      ? `Colorized in ${seconds} s. Choose a look, or move the temperature slider to re-decode; drag across the photo to compare.`
       : `Colorized in ${seconds} s. This model predicts colours directly, so there is no temperature to change.`);
   } catch (err) {
     if (err.name === 'AbortError') return;
@@ -84,124 +96,107 @@ async function colorize(file) {
   }
 }
 
-function show(state) {
-  const { job, source } = state;
-  const [width, height] = fitSize(source.width, source.height, MAX_PREVIEW);
-  const pixels = drawScaled(source, width, height).getContext('2d').getImageData(0, 0, width, height);
-  state.L = lightnessOf(pixels.data);
-  state.width = width;
-  state.height = height;
-  state.stem = stemOf(state.file.name);
-  const meta = job.result.distribution;
-  state.dist = meta && state.buffer ? new Distribution(float16ToFloat32(state.buffer), meta.shape, meta.bin_centres) : null;
-  state.centres = meta?.bin_centres || [];
-  current = state;
-
-  for (const canvas of [els.before, els.after]) {
-    canvas.width = width;
-    canvas.height = height;
+/**
+ * Show a finished job: fetch its result and distribution, draw it, and give it a URL and a place
+ * in the recent strip. `photo` is the upload decoded (or `file`, to decode), when this browser has it.
+ */
+async function open(job, { name, photo = null, file = null, t = null, signal = null }) {
+  if (!signal) {
+    controller?.abort();
+    controller = new AbortController();
+    ({ signal } = controller);
   }
-  const gray = els.before.getContext('2d').createImageData(width, height);
-  grayFromLightness(state.L, gray.data);
-  els.before.getContext('2d').putImageData(gray, 0, 0);
-
-  els.temperature.disabled = !state.dist;
-  if (state.dist) {
-    els.temperature.value = String(Math.min(1, Math.max(0, job.result.temperature ?? 0.38)));
-    redraw();
-  } else {
-    els.after.getContext('2d').drawImage(state.result, 0, 0, width, height);
-    els.after.dataset.temperature = '';
-    updateDownload();
-  }
-  compare.reset();
-  drawAbPlot(els.plot, state.centres, null, null);
-  els.caption.textContent = state.dist
-    ? 'Click a pixel to see its predicted colour distribution: each disc is one colour bin, its area the probability; the ring is the colour shown.'
-    : 'This model predicts colours directly, without a distribution to show.';
-  const wasHidden = els.result.hidden;
-  els.result.hidden = false;
-  if (wasHidden) els.result.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  notice.say('Fetching the result…');
+  notice.busy(true);
+  const [resultBlob, buffer, decoded] = await Promise.all([
+    request(job.links.result, { what: 'Fetching the result', signal }).then((r) => r.blob()),
+    job.links.distribution
+      ? request(job.links.distribution, { what: 'Fetching the distribution', signal }).then((r) => r.arrayBuffer())
+      : null,
+    photo || (file ? loadBitmap(file).catch(() => null) : null),
+  ]);
+  const result = await loadBitmap(resultBlob);
+  if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+  const title = name || `job ${job.id.slice(0, 8)}`;
+  view.show({ job, name: title, photo: decoded, result, buffer, t: t ?? (job.result.temperature ?? null) });
+  notice.busy(false);
+  notice.say(`Showing ${title}.`);
+  showJobInUrl(job.id, { name: name || '' });
+  updateUrl();
+  remember({ kind: KIND, id: job.id, name: title, url: `${window.location.pathname}${window.location.search}`, thumb: thumbnail(result) });
+  showRecent();
 }
 
-function temperature() {
-  return Number(els.temperature.value);
+/** The page's URL changes with the temperature shown, so a reload reopens the same look. */
+function updateUrl() {
+  const state = view.state;
+  if (!state) return;
+  const t = view.temperature();
+  const own = Math.abs(t - (state.job.result.temperature ?? -1)) < 0.005;
+  showJobInUrl(state.job.id, { name: urlParam('name'), t: own ? '' : t.toFixed(2) });
+  retarget(state.job.id, `${window.location.pathname}${window.location.search}`);
 }
 
-/** Re-decode at the slider's temperature, at most once per animation frame. */
-function scheduleRedraw() {
-  els.temperatureValue.textContent = temperature().toFixed(2);
-  if (!frame) {
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      redraw();
+/** Reopen the job named in the URL (a reload, a bookmark, the recent strip). */
+async function reopen(id) {
+  els.note.hidden = true;
+  try {
+    notice.say('Opening your earlier result…');
+    notice.busy(true);
+    let job = await getJSON(`${API}/jobs/${id}`, { what: 'Opening the result' });
+    if (job.kind !== KIND) {
+      throw new ApiError(409, '', `That result is not a colorization (it is a ${job.kind} job); open it on its own page.`);
+    }
+    job = await waitForJob(job, {
+      what: 'Opening the result',
+      onStatus: (status, s, j) => notice.say(statusText(status, s, 'photo', j?.queue)),
     });
+    const t = Number.parseFloat(urlParam('t'));
+    await open(job, { name: urlParam('name'), t: Number.isFinite(t) ? t : null });
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    if (err instanceof ApiError && err.status === 404) {
+      forget(id);
+      clearJobFromUrl();
+      showRecent();
+      notice.error('That result is no longer stored on the server (results are kept for a few hours). Choose the photo again to colorize it anew.');
+      return;
+    }
+    notice.error(messageOf(err));
   }
 }
 
-function redraw() {
-  const state = current;
-  if (!state?.dist) return;
-  const t = temperature();
-  const { dist, width, height } = state;
-  const ctx = els.after.getContext('2d');
-  const image = ctx.createImageData(width, height);
-  renderLab(state.L, dist.abAt(t), dist.h, dist.w, width, height, image.data);
-  ctx.putImageData(image, 0, 0);
-  els.after.dataset.temperature = t.toFixed(2); // which temperature is on screen (tests wait on it)
-  els.temperatureValue.textContent = t.toFixed(2);
-  const kind = t < 0.05 ? 'close to the mode' : t > 0.95 ? 'close to the mean' : 'between mode and mean';
-  els.temperature.setAttribute('aria-valuetext', `${t.toFixed(2)}, ${kind}`);
-  updateDownload();
-  if (compare.point) showProbe(...compare.point);
+function showRecent() {
+  renderRecent(els.recent, KIND, view.state?.job.id, (entry, event) => {
+    // Open in place, without reloading the page (the link still works in a new tab).
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    window.history.replaceState(null, '', entry.url);
+    batch.stop();
+    reopen(entry.id);
+  });
 }
 
-function updateDownload() {
-  const { job, dist, stem } = current;
-  if (dist) {
-    const t = temperature().toFixed(2);
-    els.download.href = `${job.links.recolor}?temperature=${t}`;
-    els.download.download = `${stem}-colorized-T${t}.png`;
-  } else {
-    els.download.href = job.links.result;
-    els.download.download = `${stem}-colorized.png`;
-  }
-}
-
-function showProbe(x, y) {
-  const state = current;
-  if (!state?.dist) return;
-  const { dist } = state;
-  const [nx, ny] = dist.netPixel(x, y, state.width, state.height);
-  const probs = dist.probabilities(nx, ny, 1);
-  const decoded = dist.decodePixel(ny * dist.w + nx, temperature(), [0, 0], 0);
-  drawAbPlot(els.plot, state.centres, probs, decoded);
-
-  // The same information as text, for screen readers and for exact numbers.
-  const fullX = Math.floor((x * state.job.result.width) / state.width);
-  const fullY = Math.floor((y * state.job.result.height) / state.height);
-  const list = document.createElement('ul');
-  list.className = 'swatches';
-  for (const { a, b, p } of topBins(state.centres, probs, 3)) {
-    const item = document.createElement('li');
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
-    swatch.style.background = labCss(60, a, b);
-    item.append(swatch, `a ${a}, b ${b}: ${(p * 100).toFixed(1)}%`);
-    list.append(item);
-  }
-  els.caption.replaceChildren(
-    `Pixel (${fullX}, ${fullY}). Shown colour: a ${decoded[0].toFixed(0)}, b ${decoded[1].toFixed(0)}. Most likely bins:`,
-    list,
-  );
-}
-
-attachDropzone(els.dropzone, els.file, (file) => {
+function pick(files) {
+  els.note.hidden = true;
+  const images = files.filter((f) => !f.type || f.type.startsWith('image/') || /\.(jpe?g|png|webp|bmp|tiff?|gif)$/i.test(f.name));
   clearChosen(els.samples);
-  colorize(file);
-});
+  if (files.length > 1 && !images.length) {
+    notice.error('None of those files is a photo. Use JPEG, PNG, WebP, BMP, TIFF or GIF files.');
+    return;
+  }
+  if (files.length === 1) {
+    colorize(files[0]); // a single file goes as it is: the server says what is wrong with it, if anything
+    return;
+  }
+  controller?.abort();
+  view.hide();
+  notice.say(`Colorizing ${images.length} photos${images.length < files.length ? ` (${files.length - images.length} other files left out)` : ''}…`);
+  batch.run(images).then(() => notice.say(`${$('batch-summary').textContent} Download them all as a ZIP, or show any one below.`));
+}
+
+attachDropzone(els.dropzone, els.file, pick, { multiple: true, inputs: [els.folder] });
 renderSamples(els.samples, colorize, (err) => notice.error(messageOf(err)));
-els.temperature.addEventListener('input', scheduleRedraw);
-els.split.addEventListener('input', () => {
-  els.splitValue.textContent = `${els.split.value}%`;
-});
+showRecent();
+const id = jobIdFromUrl();
+if (id) reopen(id);

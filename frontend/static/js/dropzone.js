@@ -1,13 +1,22 @@
 // A drop zone around a file input: drag-and-drop, the file picker (the input stays focusable, so
-// Enter or Space opens it), and pasting an image from the clipboard.
+// Enter or Space opens it), and pasting an image from the clipboard. With `multiple`, every file
+// chosen, dropped or pasted is handed over at once (an array); otherwise only the first one.
 
-export function attachDropzone(zone, input, onFile) {
-  input.addEventListener('change', () => {
-    const file = input.files?.[0];
-    // Cleared so that choosing the same file again still fires "change".
-    input.value = '';
-    if (file) onFile(file);
-  });
+export function attachDropzone(zone, input, onFile, { multiple = false, inputs = [] } = {}) {
+  const hand = (files) => {
+    const list = [...files];
+    if (!list.length) return;
+    if (multiple) onFile(list);
+    else onFile(list[0]);
+  };
+  for (const field of [input, ...inputs]) {
+    field.addEventListener('change', () => {
+      const files = [...(field.files || [])];
+      // Cleared so that choosing the same file again still fires "change".
+      field.value = '';
+      hand(files);
+    });
+  }
 
   // dragenter/dragleave fire for every child element, so count them rather than toggling.
   let depth = 0;
@@ -29,15 +38,14 @@ export function attachDropzone(zone, input, onFile) {
     e.preventDefault();
     depth = 0;
     setDragging(false);
-    const file = e.dataTransfer.files?.[0];
-    if (file) onFile(file);
+    hand(e.dataTransfer.files || []);
   });
 
   document.addEventListener('paste', (e) => {
-    const file = [...(e.clipboardData?.files || [])][0];
-    if (file) {
+    const files = [...(e.clipboardData?.files || [])];
+    if (files.length) {
       e.preventDefault();
-      onFile(file);
+      hand(files);
     }
   });
 }

@@ -1,12 +1,16 @@
 // The jigsaw page: cut the chosen photo's centre square into 3 x 3 tiles, shuffle them (randomly
 // or by hand), send the shuffled image to POST /api/v1/jigsaw with shuffled=true, and move each
-// tile where the network says it belongs. The page knows the true order, so it can score it.
+// tile where the network says it belongs. The page knows the true order, so it can score it; the
+// solved puzzle gets its own URL (?job=ID&truth=ORDER), which rebuilds it while the server stores it.
 
-import { API, ApiError, hasEndpoint, messageOf, modelStatus, statusText, upload, waitForJob } from './api.js';
+import { API, ApiError, getJSON, hasEndpoint, messageOf, modelStatus, request, statusText, upload, waitForJob } from './api.js';
 import { attachDropzone } from './dropzone.js';
-import { canvasBlob, loadBitmap, squareCrop } from './images.js';
-import { Board, isPermutation, N, randomOrder } from './jigsaw-board.js';
+import { canvasBlob, loadBitmap, makeCanvas, squareCrop } from './images.js';
+import { Board, GRID, isPermutation, N, randomOrder } from './jigsaw-board.js';
+import { clearJobFromUrl, jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
 import { Notice, tooLarge } from './notice.js';
+import { forget, remember, renderRecent, thumbnail } from './recent.js';
+import { reveal } from './reveal.js';
 import { clearChosen, renderSamples } from './samples.js';
 
 const SIDE = 3 * 128; // the puzzle image sent to the network, in pixels
@@ -17,7 +21,7 @@ const $ = (id) => document.getElementById(id);
 const els = {
   file: $('file'), dropzone: $('dropzone'), samples: $('samples'), puzzle: $('puzzle'),
   shuffle: $('shuffle'), solve: $('solve'), reset: $('reset'), score: $('score'),
-  availability: $('availability'),
+  availability: $('availability'), recent: $('recent'),
 };
 const notice = new Notice();
 const board = new Board($('board'), { onSwap: (i, j) => swapped(i, j) });
@@ -66,7 +70,9 @@ async function choose(file) {
   }
   board.setImage(squareCrop(bitmap, SIDE));
   els.puzzle.hidden = false;
+  clearJobFromUrl(); // a new puzzle: the address of the last solved one no longer describes the page
   setBusy(false);
+  reveal(els.puzzle); // on a phone the board starts below the screen
   // Shuffle on the next frame, so the tiles visibly fly apart from the whole photo.
   requestAnimationFrame(() => requestAnimationFrame(() => shuffle()));
 }
@@ -106,19 +112,14 @@ async function solve() {
     const accepted = await upload(ENDPOINT, form, { what: WHAT, signal, onProgress: (f) => notice.busy(true, f) });
     notice.busy(true);
     const job = await waitForJob(accepted, {
-      what: WHAT, signal, onStatus: (status, s) => notice.say(statusText(status, s, 'puzzle')),
+      what: WHAT, signal, onStatus: (status, s, j) => notice.say(statusText(status, s, 'puzzle', j?.queue)),
     });
-    const { permutation, confidence } = job.result || {};
-    if (!isPermutation(permutation)) {
-      throw new ApiError(500, '', 'The server answered with something that is not an arrangement of the nine tiles.');
-    }
     board.setOrder(truth); // in case anything moved meanwhile
-    const right = board.showSolution(permutation, confidence);
-    notice.busy(false);
-    const mean = confidence?.length ? confidence.reduce((s, c) => s + c, 0) / confidence.length : NaN;
-    const sure = Number.isFinite(mean) ? ` Its mean confidence was ${Math.round(mean * 100)}%.` : '';
-    notice.say(`The network put ${right} of ${N} tiles in their right place.${sure}`);
-    els.score.textContent = right === N ? `Solved: ${right} of ${N} right` : `${right} of ${N} tiles right`;
+    showAnswer(job, truth);
+    showJobInUrl(job.id, { truth: truth.join('') });
+    remember({ kind: 'jigsaw', id: job.id, name: photoName, url: `${window.location.pathname}${window.location.search}`,
+      thumb: thumbnail(board.source) });
+    showRecent(job.id);
   } catch (err) {
     if (err.name === 'AbortError') return;
     setBusy(false);
@@ -135,11 +136,91 @@ async function solve() {
   setBusy(false);
 }
 
+/** Move the tiles where the job put them, score them against `truth`, and bring the board into view. */
+function showAnswer(job, truth) {
+  const { permutation, confidence } = job.result || {};
+  if (!isPermutation(permutation)) {
+    throw new ApiError(500, '', 'The server answered with something that is not an arrangement of the nine tiles.');
+  }
+  const right = board.showSolution(permutation, confidence);
+  notice.busy(false);
+  const mean = confidence?.length ? confidence.reduce((s, c) => s + c, 0) / confidence.length : NaN;
+  const sure = Number.isFinite(mean) ? ` Its mean confidence was ${Math.round(mean * 100)}%.` : '';
+  notice.say(`The network put ${right} of ${N} tiles in their right place.${sure}`);
+  els.score.textContent = right === N ? `Solved: ${right} of ${N} right` : `${right} of ${N} tiles right`;
+  reveal(els.puzzle);
+}
+
+/**
+ * The original photo from the puzzle the solver saw: the tile at position p shows cell truth[p], so
+ * each goes back to its cell.
+ */
+function unshuffle(puzzle, truth) {
+  const side = puzzle.width;
+  const cell = side / GRID;
+  const canvas = makeCanvas(side, side);
+  const ctx = canvas.getContext('2d');
+  truth.forEach((c, pos) => {
+    ctx.drawImage(puzzle, (pos % GRID) * cell, Math.floor(pos / GRID) * cell, cell, cell,
+      (c % GRID) * cell, Math.floor(c / GRID) * cell, cell, cell);
+  });
+  return canvas;
+}
+
+/** Reopen a solved puzzle from its URL: ?job=ID&truth=ORDER (the order the page shuffled to). */
+async function reopen(id) {
+  try {
+    notice.say('Opening your earlier puzzle…');
+    notice.busy(true);
+    let job = await getJSON(`${API}/jobs/${id}`, { what: 'Opening the puzzle' });
+    if (job.kind !== 'jigsaw') throw new ApiError(409, '', `That result is not a jigsaw puzzle (it is a ${job.kind} job).`);
+    job = await waitForJob(job, { what: 'Opening the puzzle' });
+    // The true order: the page's own (in the URL), or the server's shuffle when it shuffled.
+    const given = urlParam('truth').split('').map(Number);
+    const truth = isPermutation(given) ? given : isPermutation(job.result.shuffle) ? job.result.shuffle : [...Array(N).keys()];
+    const puzzle = await loadBitmap(await (await request(job.links.shuffled, { what: 'Opening the puzzle' })).blob());
+    board.setImage(squareCrop(unshuffle(squareCrop(puzzle, SIDE), truth), SIDE));
+    board.setOrder(truth);
+    els.puzzle.hidden = false;
+    setBusy(false);
+    showAnswer(job, truth);
+    showRecent(job.id);
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    if (err instanceof ApiError && err.status === 404) {
+      forget(id);
+      clearJobFromUrl();
+      showRecent();
+      notice.error('That puzzle is no longer stored on the server (results are kept for a few hours). Choose a photo to make a new one.');
+      return;
+    }
+    notice.error(messageOf(err));
+  }
+}
+
+function showRecent(currentId = null) {
+  renderRecent(els.recent, 'jigsaw', currentId, (entry, event) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    window.history.replaceState(null, '', entry.url);
+    controller?.abort();
+    reopen(entry.id);
+  });
+}
+
+let photoName = 'puzzle';
+
 attachDropzone(els.dropzone, els.file, (file) => {
   clearChosen(els.samples);
+  photoName = file.name;
   choose(file);
 });
-renderSamples(els.samples, choose, (err) => notice.error(messageOf(err)));
+renderSamples(els.samples, (file) => {
+  photoName = file.name;
+  choose(file);
+}, (err) => notice.error(messageOf(err)));
+showRecent();
+if (jobIdFromUrl()) reopen(jobIdFromUrl());
 els.shuffle.addEventListener('click', shuffle);
 els.reset.addEventListener('click', () => {
   board.setOrder([...Array(N).keys()]);

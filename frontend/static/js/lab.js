@@ -5,6 +5,8 @@ const EPSILON = 216 / 24389;
 const KAPPA = 24389 / 27;
 const WHITE = [0.95047, 1.0, 1.08883];
 const Y_FROM_RGB = [0.2126729, 0.7151522, 0.072175]; // the Y row of the sRGB -> XYZ matrix
+const X_FROM_RGB = [0.4124564, 0.3575761, 0.1804375]; // and its X and Z rows, as models/color.py
+const Z_FROM_RGB = [0.0193339, 0.119192, 0.9503041];
 // The inverse of the sRGB -> XYZ matrix, as numpy computes it in models/color.py.
 const RGB_FROM_XYZ = [
   [3.2404548360214087, -1.5371388501025751, -0.498531546868481],
@@ -62,6 +64,20 @@ function inGamut(v) {
 export function lightness(r, g, b) {
   const y = LINEAR[r] * Y_FROM_RGB[0] + LINEAR[g] * Y_FROM_RGB[1] + LINEAR[b] * Y_FROM_RGB[2];
   return 116 * f(y) - 16;
+}
+
+/** [L, a, b] of an 8-bit sRGB colour, written into `out`. */
+export function labOf(r, g, b, out = [0, 0, 0]) {
+  const R = LINEAR[r];
+  const G = LINEAR[g];
+  const B = LINEAR[b];
+  const fx = f((X_FROM_RGB[0] * R + X_FROM_RGB[1] * G + X_FROM_RGB[2] * B) / WHITE[0]);
+  const fy = f((Y_FROM_RGB[0] * R + Y_FROM_RGB[1] * G + Y_FROM_RGB[2] * B) / WHITE[1]);
+  const fz = f((Z_FROM_RGB[0] * R + Z_FROM_RGB[1] * G + Z_FROM_RGB[2] * B) / WHITE[2]);
+  out[0] = 116 * fy - 16;
+  out[1] = 500 * (fx - fy);
+  out[2] = 200 * (fy - fz);
+  return out;
 }
 
 /** The L channel of RGBA pixels (ImageData.data) as a Float32Array, one value per pixel. */

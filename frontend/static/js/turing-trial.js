@@ -1,7 +1,10 @@
 // The trial page: show a pair (both images loaded before either appears), take a click or a key,
 // send the vote, give feedback in practice trials only, and move on to the end page when done.
+// Neither side gets the focus (its ring would favour it); on a phone held upright the pair stacks,
+// top and bottom, each photo as wide as the screen.
 
-import { messageOf, request } from './api.js';
+import { ApiError, logError, messageOf, request } from './api.js';
+import { reveal } from './reveal.js';
 import { TURING, getJSON, postJSON, say, sessionIdFromUrl } from './turing-common.js';
 
 const sessionId = sessionIdFromUrl();
@@ -11,6 +14,9 @@ const feedback = document.getElementById('feedback');
 const nextActions = document.getElementById('next-actions');
 const nextButton = document.getElementById('next');
 const progress = document.getElementById('progress');
+const pair = document.getElementById('pair');
+// The same query as turing.css's: there the photos stack, and "left" is the top one.
+const stacked = window.matchMedia('(max-width: 600px) and (orientation: portrait)');
 
 let trial = null;
 let shownAt = 0;
@@ -18,6 +24,33 @@ let hideTimer = 0;
 let accepting = false;
 let pending = null; // the session to show after practice feedback
 let urls = [];
+
+/** "left"/"right" as the person sees the sides: "top"/"bottom" when the pair is stacked. */
+function sideName(side) {
+  if (!stacked.matches) return side;
+  return side === 'left' ? 'top' : 'bottom';
+}
+
+function labelSides() {
+  buttons.left.setAttribute('aria-label', stacked.matches
+    ? 'The top photo is real (key 1 or up arrow)' : 'The left photo is real (key 1 or left arrow)');
+  buttons.right.setAttribute('aria-label', stacked.matches
+    ? 'The bottom photo is real (key 2 or down arrow)' : 'The right photo is real (key 2 or right arrow)');
+}
+
+/** Hold the keyboard's place on the pair itself: keys 1/2 and the arrows answer from anywhere. */
+function focusPair() {
+  pair.focus({ preventScroll: true });
+}
+
+/** A page that cannot show a trial says why and offers a way to start, instead of empty frames. */
+function noSession(why) {
+  document.getElementById('no-session-why').textContent = why;
+  document.getElementById('no-session').hidden = false;
+  document.getElementById('pair-panel').hidden = true;
+  progress.hidden = true;
+  say('where', 'No test in progress');
+}
 
 function setAccepting(on) {
   accepting = on;
@@ -49,11 +82,27 @@ async function show(session) {
     images[side].hidden = true;
   }
   urls.forEach((u) => URL.revokeObjectURL(u));
+  urls = [];
   // Both images are fetched and decoded before either is shown, so they appear at the same moment.
-  urls = await Promise.all([blobUrl(trial.images.left), blobUrl(trial.images.right)]);
+  try {
+    urls = await Promise.all([blobUrl(trial.images.left), blobUrl(trial.images.right)]);
+  } catch (err) {
+    // Timed mode serves each image once (410 after that): after a reload the pair is gone, but the trial
+    // can still be answered from memory.
+    if (!(err instanceof ApiError && err.status === 410)) throw err;
+    shownAt = performance.now();
+    setAccepting(true);
+    say('status', 'This pair has already been shown (timed mode shows each pair once). Which one was real?');
+    focusPair();
+    return;
+  }
   images.left.src = urls[0];
   images.right.src = urls[1];
   await Promise.all([images.left.decode(), images.right.decode()]);
+  // The status first (it moves the pair down), then both photos on screen before the clock starts:
+  // on a phone the stacked pair may start below it.
+  say('status', trial.display_ms ? 'Look closely: the photos disappear after one second.' : 'Which one is real?');
+  reveal(pair, 'end', { instant: true });
   images.left.hidden = false;
   images.right.hidden = false;
   shownAt = performance.now();
@@ -65,8 +114,7 @@ async function show(session) {
       say('status', 'Which one was real?');
     }, trial.display_ms);
   }
-  say('status', trial.display_ms ? 'Look closely: the photos disappear after one second.' : 'Which one is real?');
-  buttons.left.focus();
+  focusPair();
 }
 
 function finish() {
@@ -88,7 +136,7 @@ async function choose(side) {
       images.left.hidden = false;
       images.right.hidden = false;
       buttons[out.feedback.real].classList.add('real');
-      const real = out.feedback.real === 'left' ? 'left' : 'right';
+      const real = sideName(out.feedback.real === 'left' ? 'left' : 'right');
       feedback.textContent = out.feedback.correct
         ? `Right: the ${real} photo is the real one.`
         : `Not this time: the ${real} photo is the real one.`;
@@ -128,10 +176,11 @@ for (const [side, button] of Object.entries(buttons)) button.addEventListener('c
 
 document.addEventListener('keydown', (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey) return;
-  if (event.key === 'ArrowLeft' || event.key === '1') {
+  // Up and down stand for top and bottom only where the pair is stacked (elsewhere they scroll).
+  if (event.key === 'ArrowLeft' || event.key === '1' || (stacked.matches && event.key === 'ArrowUp')) {
     event.preventDefault();
     choose('left');
-  } else if (event.key === 'ArrowRight' || event.key === '2') {
+  } else if (event.key === 'ArrowRight' || event.key === '2' || (stacked.matches && event.key === 'ArrowDown')) {
     event.preventDefault();
     choose('right');
   }
@@ -139,7 +188,8 @@ document.addEventListener('keydown', (event) => {
 
 async function main() {
   if (!sessionId) {
-    say('alert', 'This page needs a session: start one on the Turing test page.');
+    noSession('This page shows the trials of a test you have started, and its address names none. '
+      + 'Start a test (it takes about five minutes), or see how others did.');
     return;
   }
   try {
@@ -150,8 +200,15 @@ async function main() {
     }
     await show(session);
   } catch (err) {
+    if (err instanceof ApiError && [403, 404].includes(err.status)) {
+      logError(err);
+      noSession('This test session is not one of this browser\'s, or it no longer exists. Start a new one.');
+      return;
+    }
     say('alert', messageOf(err));
   }
 }
 
+labelSides();
+stacked.addEventListener('change', labelSides);
 main();
