@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     # Bearer token for the per-vote export (GET /api/v1/turing/votes.csv); unset: the export is disabled.
     admin_token: SecretStr | None = None
 
+    # Turing-test database faults: the Turing routes answer 503 with Retry-After (never a 500 or a hang), on
+    # threads of their own, and the API starts and serves everything else without the database.
+    database_connect_timeout_s: float = 3.0  # PostgreSQL connect_timeout (whole seconds, at least 2)
+    # How long a write waits for a lock: SQLite's busy timeout and the in-process writer queue, PostgreSQL's
+    # lock_timeout.
+    database_lock_timeout_s: float = 3.0
+    database_statement_timeout_s: float = 5.0  # PostgreSQL statement_timeout (migrations have none)
+    database_retry_s: float = 5.0  # longest pause between attempts to open the database while it is down
+    database_startup_wait_s: float = 10.0  # the API's start waits this long for the first attempt, then serves
+    turing_db_concurrency: int = 8  # Turing requests at work on the database at once, per API process
+    turing_db_wait_s: float = 2.0  # how long a Turing request waits for one of those places, else 503
+
 
 @lru_cache
 def get_settings() -> Settings:

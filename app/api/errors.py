@@ -6,6 +6,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from app.turing.db import DATABASE_FAULTS, DatabaseUnavailableError, database_fault, first_line
 from core.errors import (
     BadParameterError,
     BusyError,
@@ -30,6 +31,7 @@ STATUS_OF: tuple[tuple[type[PretextError], int], ...] = (
     (JobNotFoundError, 404),
     (JobStateError, 409),
     (ModelNotAvailableError, 503),
+    (DatabaseUnavailableError, 503),  # the Turing-test database: not open yet, unreachable, locked, too slow
     (ServiceUnavailableError, 503),
 )
 
@@ -51,6 +53,12 @@ async def _redis_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "the job store (Redis) is unreachable; try again later"}, status_code=503)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A fault of the database that no route turned into its domain error: the same 503 with Retry-After."""
+    logger.warning("database fault: %s: %s", type(exc).__name__, first_line(exc))
+    return await _domain_error(request, database_fault(exc))
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return JSONResponse({"detail": "internal error"}, status_code=500)
@@ -59,4 +67,6 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PretextError, _domain_error)
     app.add_exception_handler(redis.RedisError, _redis_error)
+    for fault in DATABASE_FAULTS:
+        app.add_exception_handler(fault, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness (Redis and a worker answer), Prometheus metrics."""
+"""Operations: liveness, readiness (Redis and a worker answer; the database is reported), Prometheus metrics."""
 
 import json
 from typing import Any
@@ -25,7 +25,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
-    """200 when Redis answers and at least one worker answers a ping in time, else 503."""
+    """200 when Redis answers and at least one worker answers a ping in time, else 503; the Turing-test
+    database's state ("ok", "opening", "busy", "unavailable (...)") is reported but does not count."""
     store, celery = request.app.state.store, request.app.state.celery
     checks: dict[str, Any] = {"redis": "not configured", "workers": []}
     if store is not None:
@@ -42,6 +43,9 @@ async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
         checks["workers"] = sorted(name for reply in replies for name in reply)
         if launcher := await launcher_status(store.client):
             checks["launcher"] = launcher
+    # The Turing-test database is reported, never a reason to be unready: without it only the Turing test stops.
+    turing = getattr(request.app.state, "turing", None)
+    checks["database"] = await turing.database_status() if turing is not None else "not started"
     ready = checks["redis"] == "ok" and bool(checks["workers"])
     if not ready:
         detail = "Redis is unreachable" if checks["redis"] != "ok" else "no worker answered a ping"

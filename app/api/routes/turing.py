@@ -1,11 +1,14 @@
-"""The colorization Turing test: sessions, trials, their images, votes, statistics and the vote export."""
+"""The colorization Turing test: sessions, trials, their images, votes, statistics and the vote export.
+
+Database work runs through ``TuringState.run`` (threads of the Turing test's own, a bounded number); the
+database not open yet, unreachable, locked or too slow is a 503 with Retry-After (app/api/errors.py).
+"""
 
 import csv
 import hmac
 import io
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +18,7 @@ from app.api.schemas import API_PREFIX
 from app.services.addresses import client_address
 from app.turing import protocol
 from app.turing import repository as repo
+from app.turing.db import DOWN_RETRY_AFTER_S, DatabaseUnavailableError
 from app.turing.service import TuringState, lifespan
 from app.turing.tables import Trial, TuringSession
 from app.turing.variants import present
@@ -28,9 +32,13 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _state(request: Request) -> TuringState:
+    """The Turing test's state once its database is open; else 503 with Retry-After (the app serves on)."""
     state = getattr(request.app.state, "turing", None)
     if state is None:
-        raise HTTPException(503, "the Turing-test database is not open (the app has not started)")
+        raise DatabaseUnavailableError("the Turing test is not running (the app has not started)",
+                                       retry_after_s=DOWN_RETRY_AFTER_S)
+    if state.db is None:
+        raise state.unavailable()
     return state
 
 
@@ -125,7 +133,7 @@ async def pool(state: StateDep) -> JSONResponse:
         with state.db.session() as s:
             return repo.pool_status(s)
 
-    status = await anyio.to_thread.run_sync(read)
+    status = await state.run(read)
     status["empty"] = status["ready"] == 0
     return _json(status)
 
@@ -162,7 +170,7 @@ async def create_session(request: Request, state: StateDep, body: SessionIn | No
         return out, new_token
 
     try:
-        out, new_token = await anyio.to_thread.run_sync(create)
+        out, new_token = await state.run(create)
     except repo.TuringError as exc:
         raise _refuse(exc) from exc
     return _json(out, 201, new_token)
@@ -179,7 +187,7 @@ async def read_session(session_id: str, request: Request, state: StateDep) -> JS
             return session_out(s, session)
 
     try:
-        return _json(await anyio.to_thread.run_sync(read))
+        return _json(await state.run(read))
     except repo.TuringError as exc:
         raise _refuse(exc) from exc
 
@@ -199,7 +207,7 @@ async def image(image_id: str, request: Request, state: StateDep) -> Response:
         return present(stored.png, stored.seed)
 
     try:
-        data = await anyio.to_thread.run_sync(read)
+        data = await state.run(read)
     except repo.TuringError as exc:
         raise _refuse(exc) from exc
     return Response(data, media_type="image/png",
@@ -228,7 +236,7 @@ async def vote(trial_id: str, body: VoteIn, request: Request, state: StateDep) -
             return result
 
     try:
-        return _json(await anyio.to_thread.run_sync(record), 201)
+        return _json(await state.run(record), 201)
     except repo.TuringError as exc:
         raise _refuse(exc) from exc
 
@@ -241,7 +249,7 @@ async def stats(state: StateDep) -> JSONResponse:
         with state.db.session() as s:
             return repo.statistics(s, state.rule)
 
-    return _json(await anyio.to_thread.run_sync(read))
+    return _json(await state.run(read))
 
 
 @router.get("/votes.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
@@ -256,6 +264,6 @@ async def votes_csv(state: StateDep, _admin: AdminDep) -> Response:
             writer.writerows(repo.vote_rows(s, state.rule))
         return buf.getvalue()
 
-    data = await anyio.to_thread.run_sync(read)
+    data = await state.run(read)
     return Response(data, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="turing-votes.csv"', **NO_STORE})
