@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from core.celery_config import make_celery
+from core.errors import JobNotFoundError
 from core.settings import Settings
 from core.store import JobStore, from_fields
 from pretext.serve import free_port
@@ -61,7 +62,9 @@ def test_a_job_whose_task_cannot_be_sent_is_503_and_marked_failed(tmp_path, tiny
         jobs = [from_fields(redis.hgetall(k)) for k in redis.scan_iter("pretext:job:*") if b":blob:" not in k]
         assert [(j.status, j.kind) for j in jobs] == [("failed", "colorization")]
         assert "never queued" in jobs[0].error
-        assert JobStore(redis, 60).blob(jobs[0].id, "input") == good_files()["rgb.jpg"]
+        # The client was told it failed (503), so its upload is not kept for hours with nothing to read it.
+        with pytest.raises(JobNotFoundError):
+            JobStore(redis, 60).blob(jobs[0].id, "input")
     finally:
         server.stop()
 
