@@ -315,15 +315,23 @@ def record_vote(s: Session, participant: Participant | None, trial_id: str, side
     return VoteOutcome(trial, vote, session, finished)
 
 
-def session_score(s: Session, session: TuringSession) -> dict[str, Any]:
-    """The participant's own result in a session: how often the fake fooled them, attention checks passed."""
+def session_score(s: Session, session: TuringSession, rule: screening.Rule | None = None) -> dict[str, Any]:
+    """The participant's own result in a session: how often the fake fooled them, attention checks passed,
+    and (given the screening ``rule``) whether their answers count in the published figures, and why not."""
     rows = s.execute(select(Trial.is_attention, Vote.chose_real).join(Vote, Vote.trial_id == Trial.id)
                      .where(Trial.session_id == session.id, Trial.phase == "test")).all()
     real = [ok for att, ok in rows if not att]
     checks = [ok for att, ok in rows if att]
     return {"test_trials": len(real), "spotted_real": sum(real), "fooled": len(real) - sum(real),
             "fooled_rate": (len(real) - sum(real)) / len(real) if real else None,
-            "attention_checks": {"passed": sum(checks), "total": len(checks)}}
+            "attention_checks": {"passed": sum(checks), "total": len(checks)},
+            **({} if rule is None else exclusion_of(s, session.participant_id, rule))}
+
+
+def exclusion_of(s: Session, participant_id: int, rule: screening.Rule) -> dict[str, Any]:
+    """{"excluded", "exclusion_reasons"} of one participant, judged over all their finished sessions."""
+    reasons = _excluded(_finished_votes(s, participant_id), rule).get(participant_id, [])
+    return {"excluded": bool(reasons), "exclusion_reasons": reasons}
 
 
 # ---- statistics and export -------------------------------------------------------------------------
@@ -333,7 +341,7 @@ VOTE_COLUMNS = ("vote_id", "voted_at", "participant", "session", "mode", "phase"
                 "chose_real", "fooled", "response_ms", "participant_excluded", "server_ms", "exclusion_reasons")
 
 
-def _finished_votes(s: Session) -> list[Any]:
+def _finished_votes(s: Session, participant_id: int | None = None) -> list[Any]:
     q = (select(Vote.id, Vote.created_at, Participant.public_id, Participant.id, TuringSession.id,
                 TuringSession.mode, Trial.phase, Trial.position, Trial.is_attention, Photo.id, Photo.name,
                 Colorization.model_name, Colorization.model_version, Colorization.temperature,
@@ -345,6 +353,8 @@ def _finished_votes(s: Session) -> list[Any]:
          .join(Colorization, Trial.colorization_id == Colorization.id)
          .where(TuringSession.finished_at.is_not(None))
          .order_by(Vote.id))
+    if participant_id is not None:
+        q = q.where(Vote.participant_id == participant_id)
     return list(s.execute(q).all())
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from app.api.schemas import API_PREFIX
 from app.services.addresses import client_address
-from app.turing import protocol
+from app.turing import protocol, screening
 from app.turing import repository as repo
 from app.turing.db import DOWN_RETRY_AFTER_S, DatabaseUnavailableError
 from app.turing.service import TuringState, lifespan
@@ -83,7 +83,7 @@ def trial_out(trial: Trial, session: TuringSession) -> dict[str, Any]:
     }
 
 
-def session_out(s: Any, session: TuringSession, after: Trial | None = None) -> dict[str, Any]:
+def session_out(s: Any, session: TuringSession, rule: screening.Rule, after: Trial | None = None) -> dict[str, Any]:
     """The session as its participant sees it; ``after``: the trial just answered (saves two queries)."""
     total = session.n_practice + session.n_test
     if after is not None:  # trials are answered in order
@@ -100,7 +100,7 @@ def session_out(s: Any, session: TuringSession, after: Trial | None = None) -> d
         "progress": {"done": done, "total": total},
         "finished": session.finished_at is not None,
         "trial": trial_out(current, session) if current is not None else None,
-        "score": repo.session_score(s, session) if session.finished_at is not None else None,
+        "score": repo.session_score(s, session, rule) if session.finished_at is not None else None,
         "links": {"self": f"{BASE}/sessions/{session.id}", "stats": f"{BASE}/stats"},
     }
 
@@ -163,7 +163,7 @@ async def create_session(request: Request, state: StateDep, body: SessionIn | No
             if participant is None:
                 participant, new_token = repo.new_participant(s)
             session = repo.create_session(s, participant, body.mode, exclude=state.hidden_photos)
-            out = session_out(s, session)
+            out = session_out(s, session, state.rule)
             public_id = participant.public_id
         if new_token is not None:  # a new participant's first session counts against its own quota too
             quotas.wait(quotas.sessions, public_id)
@@ -184,7 +184,7 @@ async def read_session(session_id: str, request: Request, state: StateDep) -> JS
     def read() -> dict[str, Any]:
         with state.db.session() as s:
             session = repo.own_session(s, repo.participant_for(s, token), session_id)
-            return session_out(s, session)
+            return session_out(s, session, state.rule)
 
     try:
         return _json(await state.run(read))
@@ -232,7 +232,7 @@ async def vote(trial_id: str, body: VoteIn, request: Request, state: StateDep) -
             result: dict[str, Any] = {"trial": trial_id, "recorded": True, "phase": out.trial.phase}
             if out.trial.phase == "practice":
                 result["feedback"] = {"correct": out.vote.chose_real, "real": out.trial.real_side}
-            result["session"] = session_out(s, out.session, after=out.trial)
+            result["session"] = session_out(s, out.session, state.rule, after=out.trial)
             return result
 
     try:

@@ -31,8 +31,10 @@ def test_a_full_session_has_practice_with_feedback_then_test_trials_without(turi
         session = body["session"]
     assert feedback_numbers == list(range(1, 11))  # feedback in the practice trials only
     assert session["finished"] and session["progress"] == {"done": 50, "total": 50}
+    # Votes without looking at the images are faster than a person: the participant is told they do not count.
     assert session["score"] == {"test_trials": 36, "spotted_real": 36, "fooled": 0, "fooled_rate": 0.0,
-                                "attention_checks": {"passed": 4, "total": 4}}
+                                "attention_checks": {"passed": 4, "total": 4},
+                                "excluded": True, "exclusion_reasons": ["too_fast"]}
     with db.session() as s:
         trials = list(s.scalars(select(Trial).where(Trial.session_id == session["id"]).order_by(Trial.position)))
     assert [t.phase for t in trials] == ["practice"] * 10 + ["test"] * 40

@@ -81,3 +81,9 @@ def test_choosing_the_fake_beyond_chance_is_one_sided_binomial(k: int, n: int, f
     answers = [screening.Answer(1, False, i >= k, "left" if i % 2 else "right", 2000) for i in range(n)]
     out = screening.screen(answers, screening.Rule(attention_pass_min=0.75, min_response_ms=300))
     assert (screening.PREFERS_FAKE in out.get(1, [])) is flagged
+
+
+def test_a_participant_at_a_human_pace_is_told_their_answers_count(turing_client):
+    client, db = turing_client
+    session = play(client, db, choose=lambda truth, trial: truth.real_side)
+    assert session["score"]["excluded"] is False and session["score"]["exclusion_reasons"] == []
