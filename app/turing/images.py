@@ -55,3 +55,15 @@ def random_colour(rgb8: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     lab[..., 1] = a * np.cos(angle) - b * np.sin(angle)
     lab[..., 2] = a * np.sin(angle) + b * np.cos(angle)
     return lab_to_rgb8_keep_lightness(lab)
+
+
+THUMBNAIL_SIDE = 96
+
+
+def gray_thumbnail(png: bytes, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A stored photo (PNG) -> a side x side grayscale PNG: what it shows, not its colours."""
+    with Image.open(io.BytesIO(png)) as im:
+        small = im.convert("L").resize((side, side), Image.Resampling.BOX)
+        buf = io.BytesIO()
+        small.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.turing import protocol, screening
-from app.turing.images import pixels_sha256, random_colour, square, trial_png
+from app.turing.images import gray_thumbnail, pixels_sha256, random_colour, square, trial_png
 from app.turing.tables import Colorization, Participant, Photo, Trial, TuringSession, Vote, utcnow
 from app.turing.variants import new_seed
 
+THUMBNAILS = "/api/v1/turing/photos"  # a photo's gray thumbnail: app/api/routes/turing.py
 ATTENTION_MODEL = ("random-colour", "ab-rotation")  # (model_name, model_version) of attention fakes
 
 
@@ -395,7 +396,8 @@ def statistics(s: Session, rule: screening.Rule) -> dict[str, Any]:
     models = [{"model": name, "version": version,
                "temperatures": sorted(t for t in temps[(name, version)] if t is not None),
                **protocol.rate(k, n)} for (name, version), (k, n) in sorted(per_model.items())]
-    photos = [{"photo_id": pid, "photo": name, **protocol.rate(k, n)} for pid, (name, k, n) in per_photo.items()]
+    photos = [{"photo_id": pid, "photo": name, "thumbnail_url": f"{THUMBNAILS}/{pid}/thumbnail", **protocol.rate(k, n)}
+              for pid, (name, k, n) in per_photo.items()]
     photos.sort(key=lambda p: (-(p["rate"] or 0.0), -p["total"], p["photo_id"]))
     return {
         "fooling_rate": protocol.rate(fooled_all, total_all),
@@ -422,3 +424,11 @@ def vote_rows(s: Session, rule: screening.Rule) -> Iterator[tuple[Any, ...]]:
                r[11], r[12], "" if r[13] is None else r[13], r[14], r[15], int(r[16]), int(not r[16]),
                "" if r[17] is None else r[17], int(r[3] in excluded), "" if r[18] is None else r[18],
                " ".join(excluded.get(r[3], ())))
+
+
+def photo_thumbnail(s: Session, photo_id: int) -> bytes:
+    """A small grayscale PNG of a pool photo for the results page: its colours would give its trials away."""
+    photo = s.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound("no such photo in the pool")
+    return gray_thumbnail(photo.png)

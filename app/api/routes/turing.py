@@ -9,7 +9,7 @@ import hmac
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -239,6 +239,22 @@ async def vote(trial_id: str, body: VoteIn, request: Request, state: StateDep) -
         return _json(await state.run(record), 201)
     except repo.TuringError as exc:
         raise _refuse(exc) from exc
+
+
+@router.get("/photos/{photo_id}/thumbnail", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+async def photo_thumbnail(photo_id: Annotated[int, Path(ge=1, le=2**31 - 1)], state: StateDep) -> Response:
+    """A pool photo as a small grayscale PNG, for the results page (its colours would answer its trials)."""
+
+    def read() -> bytes:
+        with state.db.session() as s:
+            return repo.photo_thumbnail(s, photo_id)
+
+    try:
+        data = await state.run(read)
+    except repo.TuringError as exc:
+        raise _refuse(exc) from exc
+    return Response(data, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/stats")

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 
 from app.turing.protocol import wilson
@@ -100,3 +101,15 @@ def test_statistics_match_hand_computed_values(turing_client):
     assert sum(row["participant_excluded"] == "1" for row in table) == 50
     assert {row["exclusion_reasons"] for row in table} == {"", "attention_checks prefers_fake"}  # B
     assert all(int(row["server_ms"]) >= 1000 for row in table)  # each pair looked at for 1.5 s
+
+
+def test_each_photo_in_the_statistics_has_a_gray_thumbnail(turing_client):
+    client, db = turing_client
+    play(client, db, scripted(attention_fails=0, fooled_first=9))
+    photos = client.get("/api/v1/turing/stats").json()["photos"]
+    assert photos
+    resp = client.get(photos[0]["thumbnail_url"])
+    assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
+    thumb = Image.open(io.BytesIO(resp.content))
+    assert thumb.mode == "L" and thumb.size == (96, 96)  # no colour: it cannot answer a trial
+    assert client.get("/api/v1/turing/photos/999999/thumbnail").status_code == 404
