@@ -8,9 +8,9 @@ import { ANGLES, angleName, attentionLayers, bestAngle, P_DEFAULT, P_MAX, validP
 import { attachDropzone } from './dropzone.js';
 import { heatCanvas, mapValues } from './heat.js';
 import { drawScaled, fitSize, loadBitmap, rotated } from './images.js';
-import { clearJobFromUrl, jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
+import { jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
 import { Notice, tooLarge } from './notice.js';
-import { forget, remember, renderRecent, thumbnail } from './recent.js';
+import { forgetExpired, remember, renderRecent, thumbnail } from './recent.js';
 import { reveal } from './reveal.js';
 import { clearChosen, renderSamples } from './samples.js';
 
@@ -155,9 +155,7 @@ async function reopen(id) {
     await showJob(job, { name: urlParam('name'), signal });
   } catch (err) {
     if (err.name === 'AbortError') return;
-    if (err instanceof ApiError && err.status === 404) {
-      forget(id);
-      clearJobFromUrl();
+    if (forgetExpired(err, id)) {
       showRecent();
       notice.error('That result is no longer stored on the server (results are kept for a few hours). Choose the photo again.');
       return;
@@ -167,10 +165,7 @@ async function reopen(id) {
 }
 
 function showRecent(currentId = null) {
-  renderRecent(els.recent, 'rotation', currentId, (entry, event) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    window.history.replaceState(null, '', entry.url);
+  renderRecent(els.recent, 'rotation', currentId, (entry) => {
     reopen(entry.id);
   });
 }

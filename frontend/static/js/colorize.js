@@ -7,9 +7,9 @@ import { Batch } from './batch.js';
 import { ResultView } from './colorize-result.js';
 import { attachDropzone } from './dropzone.js';
 import { loadBitmap } from './images.js';
-import { clearJobFromUrl, jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
+import { jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
 import { Notice, tooLarge } from './notice.js';
-import { forget, remember, renderRecent, retarget, thumbnail } from './recent.js';
+import { forgetExpired, remember, renderRecent, retarget, thumbnail } from './recent.js';
 import { clearChosen, renderSamples } from './samples.js';
 import { isColourImage } from './truth.js';
 
@@ -155,9 +155,7 @@ async function reopen(id) {
     await open(job, { name: urlParam('name'), t: Number.isFinite(t) ? t : null });
   } catch (err) {
     if (err.name === 'AbortError') return;
-    if (err instanceof ApiError && err.status === 404) {
-      forget(id);
-      clearJobFromUrl();
+    if (forgetExpired(err, id)) {
       showRecent();
       notice.error('That result is no longer stored on the server (results are kept for a few hours). Choose the photo again to colorize it anew.');
       return;
@@ -167,11 +165,7 @@ async function reopen(id) {
 }
 
 function showRecent() {
-  renderRecent(els.recent, KIND, view.state?.job.id, (entry, event) => {
-    // Open in place, without reloading the page (the link still works in a new tab).
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    window.history.replaceState(null, '', entry.url);
+  renderRecent(els.recent, KIND, view.state?.job.id, (entry) => {
     batch.stop();
     reopen(entry.id);
   });

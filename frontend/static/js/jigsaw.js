@@ -9,7 +9,7 @@ import { canvasBlob, loadBitmap, makeCanvas, squareCrop } from './images.js';
 import { Board, GRID, isPermutation, N, randomOrder } from './jigsaw-board.js';
 import { clearJobFromUrl, jobIdFromUrl, showJobInUrl, urlParam } from './job-link.js';
 import { Notice, tooLarge } from './notice.js';
-import { forget, remember, renderRecent, thumbnail } from './recent.js';
+import { forgetExpired, remember, renderRecent, thumbnail } from './recent.js';
 import { reveal } from './reveal.js';
 import { clearChosen, renderSamples } from './samples.js';
 
@@ -187,9 +187,7 @@ async function reopen(id) {
     showRecent(job.id);
   } catch (err) {
     if (err.name === 'AbortError') return;
-    if (err instanceof ApiError && err.status === 404) {
-      forget(id);
-      clearJobFromUrl();
+    if (forgetExpired(err, id)) {
       showRecent();
       notice.error('That puzzle is no longer stored on the server (results are kept for a few hours). Choose a photo to make a new one.');
       return;
@@ -199,10 +197,7 @@ async function reopen(id) {
 }
 
 function showRecent(currentId = null) {
-  renderRecent(els.recent, 'jigsaw', currentId, (entry, event) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    window.history.replaceState(null, '', entry.url);
+  renderRecent(els.recent, 'jigsaw', currentId, (entry) => {
     controller?.abort();
     reopen(entry.id);
   });

@@ -1,7 +1,9 @@
 // The browser's own recent results, kept in localStorage (nothing leaves the browser): a short strip
 // of links that reopen each result by its job id while the server still stores it.
 
+import { ApiError } from './api.js';
 import { fitSize, makeCanvas } from './images.js';
+import { clearJobFromUrl } from './job-link.js';
 
 const KEY = 'pretext-lab:recent';
 const KEEP = 24; // entries kept over all pages
@@ -63,7 +65,8 @@ function ago(ms) {
 
 /**
  * Fill the strip (`section` holds a ul.recent-list) with this kind's recent results, the one shown
- * now marked; `onOpen(entry, event)` may take a click over (to open it without reloading).
+ * now marked. A plain click calls `onOpen(entry)` after putting the entry's URL in the address bar,
+ * so the page opens it without reloading; a middle or modified click still opens the link in a new tab.
  */
 export function renderRecent(section, kind, currentId = null, onOpen = null) {
   const items = recentOf(kind);
@@ -86,9 +89,25 @@ export function renderRecent(section, kind, currentId = null, onOpen = null) {
     when.textContent = ago(Date.now() - r.at);
     a.append(img, name, when);
     a.setAttribute('aria-label', `${r.name || 'photo'}, ${when.textContent}`);
-    if (onOpen) a.addEventListener('click', (e) => onOpen(r, e));
+    if (onOpen) {
+      a.addEventListener('click', (e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+        e.preventDefault();
+        window.history.replaceState(null, '', r.url);
+        onOpen(r);
+      });
+    }
     li.append(a);
     return li;
   }));
   section.hidden = items.length === 0;
+}
+
+/** When reopening failed because the server no longer has the result (404): forget it here and clear it from
+ * the address, then say true so the page can tell the person; any other error is the caller's to report. */
+export function forgetExpired(err, id) {
+  if (!(err instanceof ApiError && err.status === 404)) return false;
+  forget(id);
+  clearJobFromUrl();
+  return true;
 }
