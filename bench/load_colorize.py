@@ -17,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,24 +140,38 @@ def drive(base_url: str, photo: bytes, count: int, clients: int, max_seconds: fl
     run.wall_s = time.perf_counter() - t0
 
 
-def bench_processes(processes: int, args: argparse.Namespace, models_dir: Path, photo: bytes,
-                    workdir: Path) -> Run:
-    """One run: fresh Redis, one worker with ``processes`` pool processes, the API; then the load."""
+@contextmanager
+def private_service(name: str, workers: list[tuple[str, list[str], int]], env_extra: dict[str, str],
+                    workdir: Path) -> Iterator[tuple[str, list[Child]]]:
+    """A fresh Redis, ``workers`` as (name, queues, processes) and the API on 127.0.0.1, all ready: (the API's
+    base URL, the children). Everything is stopped on exit; logs go to ``workdir/logs-NAME``."""
     children: list[Child] = []
-    logs = (workdir / f"logs-{processes}").open("wb")
+    logs = (workdir / f"logs-{name}").open("wb")
     try:
-        redis_child, redis_url = start_redis(workdir / f"redis-{processes}", stdout=logs)
+        redis_child, redis_url = start_redis(workdir / f"redis-{name}", stdout=logs)
         children.append(redis_child)
         wait_for("Redis", lambda: redis_ready(redis_url), children, 15)
-        threads = os.environ.get("PRETEXT_ONNX_THREADS") or str(max(1, (os.cpu_count() or 1) // processes))
-        env = {**os.environ, "REDIS_URL": redis_url, "PRETEXT_MODELS_DIR": str(models_dir),
-               "PRETEXT_ONNX_THREADS": threads}
-        children.append(start_worker("bench", list(queue_names()), processes, env, stdout=logs))
+        env = {**os.environ, "REDIS_URL": redis_url, **env_extra}
+        for worker, queues, processes in workers:
+            children.append(start_worker(worker, queues, processes, env, stdout=logs))
         port = free_port(HOST)
         children.append(start_api(HOST, port, env, stdout=logs))
         base = f"http://{HOST}:{port}"
         wait_for("the API", lambda: http_ok(f"{base}/healthz"), children, 60)
-        wait_for("the worker", workers_ready(redis_url, ["bench"]), children, 120)
+        wait_for("the workers", workers_ready(redis_url, [w for w, _, _ in workers]), children, 120)
+        yield base, children
+    finally:
+        for child in reversed(children):
+            child.stop(grace_s=10)
+        logs.close()
+
+
+def bench_processes(processes: int, args: argparse.Namespace, models_dir: Path, photo: bytes,
+                    workdir: Path) -> Run:
+    """One run: fresh Redis, one worker with ``processes`` pool processes, the API; then the load."""
+    threads = os.environ.get("PRETEXT_ONNX_THREADS") or str(max(1, (os.cpu_count() or 1) // processes))
+    env = {"PRETEXT_MODELS_DIR": str(models_dir), "PRETEXT_ONNX_THREADS": threads}
+    with private_service(str(processes), [("bench", list(queue_names()), processes)], env, workdir) as (base, _):
         warm = Run(processes)
         drive(base, photo, 2 * processes, processes, 120, warm)  # first jobs open sessions, fill caches
         if warm.errors:
@@ -163,10 +179,6 @@ def bench_processes(processes: int, args: argparse.Namespace, models_dir: Path, 
         run = Run(processes)
         drive(base, photo, args.count, args.clients, args.max_seconds, run)
         return run
-    finally:
-        for child in reversed(children):
-            child.stop(grace_s=10)
-        logs.close()
 
 
 def resolve_models_dir(args: argparse.Namespace) -> Path:

@@ -28,23 +28,12 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from bench.load_colorize import Run, drive, resolve_models_dir, test_photo
+from bench.load_colorize import Run, drive, private_service, resolve_models_dir, test_photo
 from core.errors import ModelNotAvailableError
 from core.queues import large_queues, queue_names, small_queues
 from core.settings import PROJECT_ROOT, get_settings
-from pretext.serve import (
-    Child,
-    free_port,
-    http_ok,
-    redis_ready,
-    start_api,
-    start_redis,
-    start_worker,
-    wait_for,
-    workers_ready,
-)
+from pretext.serve import wait_for
 
-HOST = "127.0.0.1"  # loopback only, by design
 LARGE_SIDE = 8000
 
 
@@ -67,21 +56,9 @@ def layouts(cores: int) -> dict[str, tuple[list[tuple[str, list[str], int]], int
 
 def run_layout(name: str, workers: list[tuple[str, list[str], int]], large_pixels: int, models_dir: Path,
                big: bytes, photo: bytes, args: argparse.Namespace, workdir: Path) -> dict[str, object]:
-    children: list[Child] = []
-    logs = (workdir / f"logs-{name}").open("wb")
-    try:
-        redis_child, redis_url = start_redis(workdir / f"redis-{name}", stdout=logs)
-        children.append(redis_child)
-        wait_for("Redis", lambda: redis_ready(redis_url), children, 15)
-        env = {**os.environ, "REDIS_URL": redis_url, "PRETEXT_MODELS_DIR": str(models_dir),
-               "PRETEXT_LARGE_JOB_PIXELS": str(large_pixels), "PRETEXT_MAX_IMAGE_PIXELS": str(LARGE_SIDE**2)}
-        for worker, queues, processes in workers:
-            children.append(start_worker(worker, queues, processes, env, stdout=logs))
-        port = free_port(HOST)
-        children.append(start_api(HOST, port, env, stdout=logs))
-        base = f"http://{HOST}:{port}"
-        wait_for("the API", lambda: http_ok(f"{base}/healthz"), children, 60)
-        wait_for("the workers", workers_ready(redis_url, [w for w, _, _ in workers]), children, 120)
+    env = {"PRETEXT_MODELS_DIR": str(models_dir), "PRETEXT_LARGE_JOB_PIXELS": str(large_pixels),
+           "PRETEXT_MAX_IMAGE_PIXELS": str(max(args.large_side**2, get_settings().max_image_pixels))}
+    with private_service(name, workers, env, workdir) as (base, children):
         warm = Run(0)
         drive(base, photo, 2, 2, 120, warm)  # open the sessions before timing
         with httpx.Client(base_url=base, timeout=120) as client:
@@ -102,14 +79,10 @@ def run_layout(name: str, workers: list[tuple[str, list[str], int]], large_pixel
                 return False
 
             wait_for("the large job", big_finished, children, args.max_seconds)
-        summary = run.summary()
-        return {"layout": name, "workers": "+".join(f"{p}" for _, _, p in workers), "ok": summary["ok"],
-                "errors": summary["errors"], "p50_ms": summary.get("p50_ms"), "p95_ms": summary.get("p95_ms"),
-                "large_accept_ms": round(1000 * accept_s, 1), "large_job_s": round(done["s"] or 0, 1)}
-    finally:
-        for child in reversed(children):
-            child.stop(grace_s=10)
-        logs.close()
+    summary = run.summary()
+    return {"layout": name, "workers": "+".join(f"{p}" for _, _, p in workers), "ok": summary["ok"],
+            "errors": summary["errors"], "p50_ms": summary.get("p50_ms"), "p95_ms": summary.get("p95_ms"),
+            "large_accept_ms": round(1000 * accept_s, 1), "large_job_s": round(done["s"] or 0, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
