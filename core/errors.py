@@ -53,17 +53,21 @@ class ServiceUnavailableError(PretextError):
     """Redis or the task queue cannot be reached, or the service is not configured."""
 
 
-class BusyError(ServiceUnavailableError):
-    """The service is at capacity for this kind of request; ``retry_after_s`` says when to try again."""
+class RetryLaterError(PretextError):
+    """A refusal that passes by itself: ``retry_after_s`` says when to try again (the API's Retry-After)."""
 
-    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+    default_retry_after_s = 1.0
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
-        self.retry_after_s = retry_after_s
+        self.retry_after_s = self.default_retry_after_s if retry_after_s is None else retry_after_s
 
 
-class QuotaExceededError(PretextError):
-    """The client has used its allowance for now; ``retry_after_s`` says when it renews."""
+class BusyError(RetryLaterError, ServiceUnavailableError):
+    """The service is at capacity for this kind of request."""
 
-    def __init__(self, message: str, retry_after_s: float = 60.0) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+
+class QuotaExceededError(RetryLaterError):
+    """The client has used its allowance for now; it renews after ``retry_after_s``."""
+
+    default_retry_after_s = 60.0

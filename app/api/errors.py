@@ -6,10 +6,9 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app.turing.db import DATABASE_FAULTS, DatabaseUnavailableError, database_fault, first_line
+from app.turing.db import DATABASE_FAULTS, database_fault, first_line
 from core.errors import (
     BadParameterError,
-    BusyError,
     ImageError,
     ImageTooLargeError,
     JobNotFoundError,
@@ -17,6 +16,7 @@ from core.errors import (
     ModelNotAvailableError,
     PretextError,
     QuotaExceededError,
+    RetryLaterError,
     ServiceUnavailableError,
 )
 
@@ -31,7 +31,6 @@ STATUS_OF: tuple[tuple[type[PretextError], int], ...] = (
     (JobNotFoundError, 404),
     (JobStateError, 409),
     (ModelNotAvailableError, 503),
-    (DatabaseUnavailableError, 503),  # the Turing-test database: not open yet, unreachable, locked, too slow
     (ServiceUnavailableError, 503),
 )
 
@@ -43,8 +42,7 @@ def status_of(exc: PretextError) -> int:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PretextError)
-    retry_after = getattr(exc, "retry_after_s", None) if isinstance(exc, BusyError | QuotaExceededError) else None
-    headers = {"Retry-After": str(max(1, round(retry_after)))} if retry_after is not None else None
+    headers = {"Retry-After": str(max(1, round(exc.retry_after_s)))} if isinstance(exc, RetryLaterError) else None
     return JSONResponse({"detail": str(exc) or type(exc).__name__}, status_code=status_of(exc), headers=headers)
 
 
