@@ -13,7 +13,9 @@ from app.api.routes import health, pages
 from app.api.schemas import API_PREFIX
 from app.metrics import HttpMetrics
 from app.middleware import BodyLimitMiddleware, MetricsMiddleware
+from app.services.addresses import parse_proxies
 from app.services.jobs import AsyncJobStore
+from app.services.pixel_quota import PixelQuota
 from app.turing import pages as turing_pages
 from core.celery_config import make_celery
 from core.redis_client import async_redis, sync_redis
@@ -49,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPIOffline(title="pretext-lab", summary="What self-supervised pretext tasks teach a network",
                          lifespan=lifespan, favicon_url="/static/img/favicon.svg")
     app.state.settings = settings
+    app.state.proxies = parse_proxies(settings.trusted_proxies)  # whose X-Forwarded-For counts: app.api.deps
+    app.state.pixel_quota = PixelQuota(settings)
     app.state.metrics = HttpMetrics()
     app.state.store = None
     app.state.jobs = None

@@ -5,6 +5,7 @@ from typing import Annotated
 from celery import Celery
 from fastapi import Depends, Query, Request
 
+from app.services.addresses import client_address
 from app.services.jobs import AsyncJobStore
 from core.errors import ServiceUnavailableError
 from core.redis_client import NOT_CONFIGURED
@@ -37,7 +38,12 @@ def _celery(request: Request) -> Celery:
     return celery
 
 
+def _client(request: Request) -> str:
+    return client_address(request, request.app.state.proxies)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+ClientDep = Annotated[str, Depends(_client)]  # the address per-client quotas count against
 StoreDep = Annotated[AsyncJobStore, Depends(_store)]  # reads and waits, in the event loop
 JobsDep = Annotated[JobStore, Depends(_jobs)]  # submissions, in a worker thread (core.submit)
 CeleryDep = Annotated[Celery, Depends(_celery)]

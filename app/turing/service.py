@@ -20,7 +20,6 @@ from typing import TypeVar
 import anyio
 from fastapi import FastAPI
 
-from app.services.addresses import parse_proxies
 from app.turing import screening
 from app.turing.db import (
     BUSY_RETRY_AFTER_S,
@@ -53,7 +52,6 @@ class TuringState:
         self.db = db
         self.settings = settings
         self.quotas = Quotas(settings)
-        self.proxies = parse_proxies(settings.trusted_proxies)
         self.rule = screening.Rule(settings.turing_attention_pass_min, settings.turing_min_response_ms)
         self.hidden_photos = hidden_photos  # pool photos that are public samples too: never drawn
         self.error: str | None = None  # why the last attempt to open the database failed

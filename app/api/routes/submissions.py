@@ -12,14 +12,14 @@ import anyio
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.api.deps import CeleryDep, JobsDep, SettingsDep, StoreDep
+from app.api.deps import CeleryDep, ClientDep, JobsDep, SettingsDep, StoreDep
 from app.api.responses import Wait, check_wait, submitted
-from app.services.addresses import client_address, parse_proxies
 from app.services.cards import installed_card
 from app.services.pixel_quota import PixelQuota
 from app.services.slots import slot
 from app.services.uploads import probe_image, read_upload
 from core.errors import BadParameterError, QuotaExceededError
+from core.settings import Settings
 from core.submit import submit
 from core.tasks.spec import TaskSpec, Upload
 
@@ -32,13 +32,8 @@ STRICT_NUMBER = {
 }
 
 
-async def charge_pixels(request: Request, settings: Any, pixels: int) -> None:
+async def charge_pixels(quota: PixelQuota, client: str, settings: Settings, pixels: int) -> None:
     """QuotaExceededError (429) when the client's hourly pixel allowance cannot take this job."""
-    state = request.app.state
-    quota = getattr(state, "pixel_quota", None)
-    if quota is None:
-        quota = state.pixel_quota = PixelQuota(settings)
-    client = client_address(request, parse_proxies(settings.trusted_proxies))
     if wait := await anyio.to_thread.run_sync(quota.charge, client, pixels):
         raise QuotaExceededError(
             f"this address has submitted its {settings.pixels_per_client_per_hour:,} pixels for this hour; "
@@ -70,6 +65,7 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
     params = [
         inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("settings", keyword, annotation=SettingsDep),
+        inspect.Parameter("client", keyword, annotation=ClientDep),
         inspect.Parameter("store", keyword, annotation=StoreDep),
         inspect.Parameter("jobs", keyword, annotation=JobsDep),
         inspect.Parameter("celery", keyword, annotation=CeleryDep),
@@ -109,7 +105,7 @@ def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
         async with slot(values["request"].app.state, "upload check", settings.probe_concurrency,
                         settings.probe_wait_s):
             fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
-        await charge_pixels(values["request"], settings, width * height)
+        await charge_pixels(values["request"].app.state.pixel_quota, values["client"], settings, width * height)
         params = params.resolved(card, Upload(fmt, width, height, image.filename))
         record = {**params.model_dump(mode="json"), "filename": image.filename, "format": fmt,
                   "width": width, "height": height}

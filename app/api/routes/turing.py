@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from app.api.deps import ClientDep
 from app.api.schemas import API_PREFIX
-from app.services.addresses import client_address
 from app.turing import protocol, screening
 from app.turing import repository as repo
 from app.turing.db import DOWN_RETRY_AFTER_S, DatabaseUnavailableError
@@ -139,11 +139,11 @@ async def pool(state: StateDep) -> JSONResponse:
 
 
 @router.post("/sessions", status_code=201)
-async def create_session(request: Request, state: StateDep, body: SessionIn | None = None) -> JSONResponse:
+async def create_session(request: Request, state: StateDep, address: ClientDep,
+                         body: SessionIn | None = None) -> JSONResponse:
     """Start a session (10 practice + 40 test trials) for this browser's participant, created if new."""
     body = body or SessionIn()
     token = request.cookies.get(COOKIE)
-    address = client_address(request, state.proxies)
     quotas = state.quotas
 
     def create() -> tuple[dict[str, Any], str | None]:
