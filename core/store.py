@@ -21,6 +21,7 @@ TERMINAL = frozenset({"succeeded", "failed"})
 
 PREFIX = "pretext"
 STATS_KEY = f"{PREFIX}:stats:jobs"
+LAUNCHER_STATUS_KEY = f"{PREFIX}:launcher:children"  # `make run`'s children, as /readyz reports them
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 

@@ -4,6 +4,7 @@
 # each group in turn: the API first, the workers (finishing their current job), Redis last.
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -22,12 +23,12 @@ import redis
 from core.errors import ModelNotAvailableError
 from core.queues import large_queues, small_queues
 from core.settings import PROJECT_ROOT, Settings, get_settings
+from core.store import LAUNCHER_STATUS_KEY
 from core.tasks import all_tasks
 
 STOP_GRACE_S = 20.0
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 1.0, 30.0  # restart delays after a child dies: 1, 2, 4... s, at most 30
 STABLE_S = 60.0  # a child alive this long is healthy again: its next death restarts it after 1 s
-STATUS_KEY = "pretext:launcher:children"  # what /readyz reports about the launcher's children
 
 
 class StartError(RuntimeError):
@@ -102,21 +103,16 @@ class Supervised:
         return {"state": state, "restarts": self.restarts, "last_exit": self.last_exit}
 
 
-def report_status(redis_url: str, supervised: Sequence[Supervised]) -> None:
+def report_status(client: redis.Redis, supervised: Sequence[Supervised]) -> None:
     """Publish each child's state for /readyz; skipped while Redis itself is down (it is a child too)."""
-    import json
-
-    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     try:
         with client.pipeline() as pipe:
-            pipe.delete(STATUS_KEY)
-            pipe.hset(STATUS_KEY, mapping={s.name: json.dumps(s.status()) for s in supervised})
-            pipe.expire(STATUS_KEY, 30)  # a launcher that is gone reports nothing
+            pipe.delete(LAUNCHER_STATUS_KEY)
+            pipe.hset(LAUNCHER_STATUS_KEY, mapping={s.name: json.dumps(s.status()) for s in supervised})
+            pipe.expire(LAUNCHER_STATUS_KEY, 30)  # a launcher that is gone reports nothing
             pipe.execute()
     except (redis.RedisError, OSError):
         pass
-    finally:
-        client.close()
 
 
 def spawn(name: str, cmd: Sequence[str], env: dict[str, str] | None = None,
@@ -261,29 +257,28 @@ def run(settings: Settings, stop: threading.Event) -> int:
     children: list[Child] = []
     try:
         env = dict(os.environ)
+        # Each child is started by a function the supervisor below calls again if the child dies.
+        starters: list[Callable[[], Child]] = []
         redis_url = settings.redis_url
         if redis_url:
             wait_for(f"Redis at {redis_url}", lambda: redis_ready(redis_url), [], 10, stop)
             say(f"using Redis at {redis_url}")
         else:
-            child, redis_url = start_redis(Path(settings.var_dir) / "redis", persist=True,
-                                           max_memory=settings.redis_max_memory)
-            children.append(child)
+            port = free_port()  # kept, so a restarted Redis answers where everyone already connects
+            redis_url = f"redis://127.0.0.1:{port}/0"
+            starters.append(lambda: start_redis(Path(settings.var_dir) / "redis", port, persist=True,
+                                                max_memory=settings.redis_max_memory)[0])
+            children.append(starters[0]())
             wait_for("embedded Redis", lambda: redis_ready(redis_url), children, 15, stop)
             say(f"started embedded Redis at {redis_url} (data and log in {settings.var_dir}/redis)")
         env["REDIS_URL"] = redis_url
         if port_in_use(settings.host, settings.port):
             raise StartError(f"port {settings.port} is already in use; set PORT to another one")
         plan = worker_plan(settings)
-        starters: list[Callable[[], Child]] = []
-        if not settings.redis_url:
-            port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
-            starters.append(lambda: start_redis(Path(settings.var_dir) / "redis", port, persist=True,
-                                                max_memory=settings.redis_max_memory)[0])
         for name, queues, processes in plan:
             starters.append(lambda name=name, queues=queues, n=processes: start_worker(name, queues, n, env))
         starters.append(lambda: start_api(settings.host, settings.port, env))
-        children.extend(start() for start in starters[1 if not settings.redis_url else 0:])
+        children.extend(start() for start in starters[len(children):])
         url = f"http://{settings.host}:{settings.port}"
         wait_for("the API", lambda: http_ok(f"{url}/healthz"), children, 60, stop)
         wait_for("the workers", workers_ready(redis_url, [n for n, _, _ in plan]), children, 120, stop)
@@ -296,14 +291,18 @@ def run(settings: Settings, stop: threading.Event) -> int:
         supervised = [Supervised(start, child, started_at=time.monotonic())
                       for start, child in zip(starters, children, strict=True)]
         next_report = 0.0
-        while not stop.wait(0.5):
-            for i, sup in enumerate(supervised):
-                if line := sup.check(time.monotonic()):
-                    say(line)
-                    children[i] = sup.child
-            if time.monotonic() >= next_report:
-                report_status(redis_url, supervised)
-                next_report = time.monotonic() + 2.0
+        status_client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            while not stop.wait(0.5):
+                for i, sup in enumerate(supervised):
+                    if line := sup.check(time.monotonic()):
+                        say(line)
+                        children[i] = sup.child
+                if time.monotonic() >= next_report:
+                    report_status(status_client, supervised)
+                    next_report = time.monotonic() + 2.0
+        finally:
+            status_client.close()
         return 0
     except StartError as exc:
         if stop.is_set():

@@ -12,9 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from app.api.deps import SettingsDep
 from app.metrics import JobSnapshot, render
 from core.queues import queue_names
+from core.store import LAUNCHER_STATUS_KEY
 
 router = APIRouter(tags=["health"])
-LAUNCHER_STATUS_KEY = "pretext:launcher:children"  # written by pretext.serve (never imported here)
 
 
 @router.get("/healthz")
