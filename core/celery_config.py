@@ -1,6 +1,5 @@
 """Build a configured Celery app from the settings; used by the workers and, to send tasks, the API and the CLI."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery
@@ -47,8 +46,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def make_celery(settings: Settings, include: Sequence[str] = ()) -> Celery:
-    """A Celery app talking to ``settings.redis_url``; ``include`` names the task modules to load."""
-    app = Celery("pretext", include=list(include))
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app talking to ``settings.redis_url`` (the workers register their tasks on it: worker.base)."""
+    app = Celery("pretext")
     app.conf.update(celery_config(settings))
     return app

@@ -13,14 +13,13 @@ from core.errors import JobNotFoundError, PretextError
 from core.redis_client import sync_redis
 from core.settings import get_settings
 from core.store import Job, JobStore
-from core.tasks.spec import JobParams, TaskSpec
-from worker.tasks import job_function
+from core.tasks.spec import TaskSpec
+from worker.tasks import JobFunction, JobResult, job_function
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError)
-Work = Callable[[Job, JobStore], tuple[dict[str, Any], dict[str, bytes]]]
-TaskWork = Callable[[Job, JobStore, JobParams], tuple[dict[str, Any], dict[str, bytes]]]
+Work = Callable[[Job, JobStore], JobResult]  # a job function with its params already bound
 
 _store: JobStore | None = None
 
@@ -94,10 +93,10 @@ def run_job(task: Task, job_id: str, work: Work, keep_input: bool = False) -> di
     return {"status": "succeeded"}
 
 
-def with_params(spec: TaskSpec, work: TaskWork) -> Work:
+def with_params(spec: TaskSpec, work: JobFunction) -> Work:
     """``work`` called with the job's params validated by the task's model (the route validated them too)."""
 
-    def validated(job: Job, st: JobStore) -> tuple[dict[str, Any], dict[str, bytes]]:
+    def validated(job: Job, st: JobStore) -> JobResult:
         return work(job, st, spec.params.parse(job.params))
 
     return validated

@@ -12,10 +12,10 @@ from typing import Any
 from core.store import Job, JobStore
 from core.tasks.spec import JobParams, TaskSpec
 
-JobResult = tuple[dict[str, Any], dict[str, bytes]]
-JobFunction = Callable[[Job, JobStore, Any], JobResult]
+JobResult = tuple[dict[str, Any], dict[str, bytes]]  # (the job's result, the blobs to store)
+JobFunction = Callable[[Job, JobStore, JobParams], JobResult]
 
 
-def job_function(spec: TaskSpec) -> Callable[[Job, JobStore, JobParams], JobResult]:
+def job_function(spec: TaskSpec) -> JobFunction:
     """The ``run`` function of ``worker/tasks/{spec.name}.py``."""
     return importlib.import_module(f"{__name__}.{spec.name}").run
