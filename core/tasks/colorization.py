@@ -36,7 +36,6 @@ SPEC = TaskSpec(
     summary="colorize a photo: its own lightness with the network's colours",
     paper="Zhang, Isola, Efros. Colorful Image Colorization. ECCV 2016",
     model="colorization",
-    extra_models=("colorization-regression",),
     serving="models.colorization_model:ColorizationModel",
     card=ColorizationCard,
     params=ColorizationParams,

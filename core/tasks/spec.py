@@ -1,7 +1,7 @@
 """What defines a task: its name, model, serving class, parameters, queue, outputs, page and commands."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -99,7 +99,6 @@ class TaskSpec:
     links: Callable[[str, dict[str, Any]], dict[str, str]] = default_links
     order: int = 100  # position in lists (nav bar, docs)
     keeps_input: bool = False  # the upload stays stored with the results (a route re-reads it), else deleted
-    extra_models: tuple[str, ...] = field(default=())  # other cards of the task, listed but not served by default
 
     @property
     def queue(self) -> str:
@@ -115,6 +114,3 @@ class TaskSpec:
     def task_name(self) -> str:
         """The registered Celery name of the task that runs its jobs."""
         return f"pretext.{self.name}"
-
-    def output(self, name: str) -> Output | None:
-        return next((o for o in self.outputs if o.name == name), None)
