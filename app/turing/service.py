@@ -20,6 +20,7 @@ from typing import TypeVar
 import anyio
 from fastapi import FastAPI
 
+from app.services.slots import slot
 from app.turing import screening
 from app.turing.db import (
     BUSY_RETRY_AFTER_S,
@@ -44,6 +45,11 @@ FIRST_RETRY_S = 0.5  # the first pause between attempts to open the database; do
 LOG_EVERY_ATTEMPTS = 20  # while the database stays down, a warning every this many attempts
 
 
+def _too_many_waiting() -> DatabaseUnavailableError:
+    return DatabaseUnavailableError("the Turing test is busy: too many requests are waiting for its database; "
+                                    "try again in a few seconds", retry_after_s=BUSY_RETRY_AFTER_S)
+
+
 class TuringState:
     """What the Turing routes share: the database (None until open), the quotas and who is counted."""
 
@@ -56,16 +62,15 @@ class TuringState:
         self.hidden_photos = hidden_photos  # pool photos that are public samples too: never drawn
         self.error: str | None = None  # why the last attempt to open the database failed
         self.attempts = 0
-        # Made on first use: anyio objects belong to the running event loop.
-        self._places: anyio.CapacityLimiter | None = None  # Turing requests at work on the database
-        self._threads: anyio.CapacityLimiter | None = None  # their threads: not the default limiter's
+        # Made on first use: anyio objects belong to the running event loop. The places of Turing requests
+        # at work on the database are slots (app.services.slots); their threads are not the default limiter's.
+        self._threads: anyio.CapacityLimiter | None = None
         self._pinging = False  # a /readyz check of the database is under way
 
-    def _limiters(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
-        if self._places is None or self._threads is None:
-            self._places = anyio.CapacityLimiter(max(1, self.settings.turing_db_concurrency))
-            self._threads = anyio.CapacityLimiter(math.inf)  # bounded by _places
-        return self._places, self._threads
+    def _thread_limiter(self) -> anyio.CapacityLimiter:
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(math.inf)  # bounded by the slots of run()
+        return self._threads
 
     def unavailable(self) -> DatabaseUnavailableError:
         """The error of a request that arrives before the database is open."""
@@ -82,28 +87,13 @@ class TuringState:
         """
         if self.db is None:
             raise self.unavailable()
-        places, threads = self._limiters()
-        borrower = object()
-        try:
-            places.acquire_on_behalf_of_nowait(borrower)
-        except anyio.WouldBlock:
-            await self._wait_for_place(places, borrower)
-        try:
-            return await anyio.to_thread.run_sync(work, limiter=threads)
-        except DATABASE_FAULTS as exc:
-            logger.warning("Turing-test database fault: %s: %s", type(exc).__name__, first_line(exc))
-            raise database_fault(exc) from exc
-        finally:
-            places.release_on_behalf_of(borrower)
-
-    async def _wait_for_place(self, places: anyio.CapacityLimiter, borrower: object) -> None:
-        try:
-            with anyio.fail_after(max(0.0, self.settings.turing_db_wait_s)):
-                await places.acquire_on_behalf_of(borrower)
-        except TimeoutError:
-            raise DatabaseUnavailableError("the Turing test is busy: too many requests are waiting for its "
-                                           "database; try again in a few seconds",
-                                           retry_after_s=BUSY_RETRY_AFTER_S) from None
+        async with slot(self, "Turing database", self.settings.turing_db_concurrency, self.settings.turing_db_wait_s,
+                        busy=_too_many_waiting):
+            try:
+                return await anyio.to_thread.run_sync(work, limiter=self._thread_limiter())
+            except DATABASE_FAULTS as exc:
+                logger.warning("Turing-test database fault: %s: %s", type(exc).__name__, first_line(exc))
+                raise database_fault(exc) from exc
 
     async def database_status(self) -> str:
         """For /readyz: "ok", "opening", "busy" or "unavailable (why)", within ``ready_timeout_s``.
@@ -116,7 +106,7 @@ class TuringState:
             return f"unavailable ({self.error})" if self.error else "opening"
         if self._pinging:
             return "busy"  # the last check has not had its answer yet
-        _, threads = self._limiters()
+        threads = self._thread_limiter()
         outcome: list[BaseException | None] = []
 
         def ping() -> None:
@@ -141,7 +131,7 @@ class TuringState:
 
     async def open_until_up(self, first_attempt: anyio.Event) -> Database:
         """Open (and migrate) the database, retrying with a growing pause until it works; sets ``db``."""
-        _, threads = self._limiters()
+        threads = self._thread_limiter()
         pause = max(0.05, min(FIRST_RETRY_S, self.settings.database_retry_s))
         while True:
             self.attempts += 1
