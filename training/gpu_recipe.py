@@ -44,7 +44,7 @@ from core.errors import DatasetNotFoundError
 from core.settings import PROJECT_ROOT
 from models.cards import models_dir
 from models.rotation import IMAGE_MEAN, IMAGE_STD
-from training.datasets import TINY_SIZE, ZipSplit, split_paths
+from training.datasets import ZipSplit, split_paths
 from training.export_onnx import export_with_card, run_provenance
 from training.export_rotation import build_card, onnx_spec
 from training.loop import LoopConfig, pick_device, train
@@ -149,8 +149,7 @@ def available_shares(shares: dict[str, float]) -> tuple[dict[str, float], list[s
 
 def build_caches(cfg: RotationConfig, workers: int) -> None:
     """Decode every split the task reads into its memmap cache, the splits side by side in threads."""
-    tiny_side = cfg.imagenette_size if cfg.size > TINY_SIZE else TINY_SIZE
-    jobs = [("imagenette-train", cfg.imagenette_size), ("tinyimagenet-train", tiny_side),
+    jobs = [("imagenette-train", cfg.imagenette_size), ("tinyimagenet-train", cfg.tiny_side),
             ("imagenette-val", cfg.imagenette_size), *((name, cfg.imagenette_size) for name in cfg.shares)]
     with ThreadPoolExecutor(max(1, min(workers, len(jobs)))) as pool:
         for f in [pool.submit(lambda n, s: ZipSplit(n).cached(s, cfg.limit), name, side) for name, side in jobs]:

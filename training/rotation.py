@@ -65,6 +65,12 @@ class RotationConfig:
             raise TrainingConfigError(f"tiny_share must lie in [0, 1], got {self.tiny_share}")
         check_shares(self.shares, self.tiny_share)
 
+    @property
+    def tiny_side(self) -> int:
+        """The side Tiny ImageNet is cached at. Above 64 px it is upscaled to imagenette's cache side: blurrier,
+        but its 200 classes keep the rotation cues varied, and blur says nothing about which way is up."""
+        return self.imagenette_size if self.size > TINY_SIZE else TINY_SIZE
+
 
 class RotationTask:
     """Data, model and loss of one rotation training run."""
@@ -72,10 +78,7 @@ class RotationTask:
     def __init__(self, cfg: RotationConfig) -> None:
         self.cfg = cfg
         self.imagenette = ZipSplit("imagenette-train").cached(cfg.imagenette_size, cfg.limit)
-        # Above 64 px Tiny ImageNet is upscaled to imagenette's cache side: blurrier, but its 200
-        # classes keep the rotation cues varied, and blur says nothing about which way is up.
-        tiny_side = cfg.imagenette_size if cfg.size > TINY_SIZE else TINY_SIZE
-        self.tiny = ZipSplit("tinyimagenet-train").cached(tiny_side, cfg.limit)
+        self.tiny = ZipSplit("tinyimagenet-train").cached(cfg.tiny_side, cfg.limit)
         self.val = ZipSplit("imagenette-val").cached(cfg.imagenette_size, cfg.limit)
         self.sources = load_sources(cfg.shares, cfg.imagenette_size, cfg.limit)
 
