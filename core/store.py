@@ -139,6 +139,13 @@ def transition(pipe: Any, job_id: str, kind: str, status: Status, ttl_s: int, **
         pipe.publish(done_channel(job_id), status)
 
 
+def upload_names(job: Job) -> tuple[str, ...]:
+    """The blobs a job was submitted with: ``input`` and the extra uploads its record lists (a mask...)."""
+    extra = job.params.get("uploads")
+    names = [n for n in extra if isinstance(n, str)] if isinstance(extra, list) else []
+    return ("input", *names)
+
+
 def new_job(kind: str, params: dict[str, Any]) -> Job:
     now = time.time()
     return Job(id=new_job_id(), kind=kind, params=params, created_at=now, updated_at=now)
@@ -198,16 +205,17 @@ class JobStore:
         with self.client.pipeline(transaction=True) as pipe:
             for name, data in blobs.items():
                 pipe.set(blob_key(job.id, name), data, ex=self.ttl_s)
-            if keep_input:
-                pipe.expire(blob_key(job.id, "input"), self.ttl_s)
-            else:
-                pipe.delete(blob_key(job.id, "input"))
+            for name in upload_names(job):
+                if keep_input:
+                    pipe.expire(blob_key(job.id, name), self.ttl_s)
+                else:
+                    pipe.delete(blob_key(job.id, name))
             transition(pipe, job.id, job.kind, "succeeded", self.ttl_s, result=result)
             pipe.execute()
 
     def fail(self, job: Job, message: str) -> None:
-        """Mark the job failed; its upload is deleted (nothing will read it again)."""
+        """Mark the job failed; its uploads are deleted (nothing will read them again)."""
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.delete(blob_key(job.id, "input"))
+            pipe.delete(*(blob_key(job.id, name) for name in upload_names(job)))
             transition(pipe, job.id, job.kind, "failed", self.ttl_s, error=message)
             pipe.execute()

@@ -95,6 +95,14 @@ class RotationCard(Card, ServingSides):
     mirror_views: bool = False
 
 
+class InpaintingCard(Card):
+    kind: ClassVar[str] = "inpainting"
+
+    side: int = Field(default=128, gt=0)  # the square window side the network was trained at
+    loss: Literal["l2", "l2+adversarial"] = "l2"
+    feather: float = Field(default=3.0, ge=0.0)  # px at network scale over which the pasted fill fades out
+
+
 C = TypeVar("C", bound=Card)
 
 

@@ -156,8 +156,8 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
         return _to_rgb8(_in_srgb(upright, icc))
 
 
-def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read and decode an image file; see ``decode_image``.
+def read_image_file(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
+    """The bytes of an image file, not yet decoded.
 
     A folder, a pipe or a device is refused before reading (a pipe would block), and so is a file
     too big to hold an image within the pixel limit; a missing file raises ``OSError``.
@@ -170,7 +170,12 @@ def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
     if info.st_size > limit:
         raise ImageTooLargeError(f"the file is {info.st_size} bytes, more than any image within "
                                  f"{max_pixels} pixels needs ({limit})")
-    return decode_image(path.read_bytes(), max_pixels=max_pixels)
+    return path.read_bytes()
+
+
+def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read and decode an image file; see ``read_image_file`` and ``decode_image``."""
+    return decode_image(read_image_file(path, max_pixels), max_pixels=max_pixels)
 
 
 def encode_png(rgb8: np.ndarray, compress_level: int = 1) -> bytes:

@@ -4,7 +4,8 @@ One trunk architecture (``training.nets.Trunk``) throughout. For each row, the t
 every block's maps are pooled to a grid and a linear classifier is fitted on imagenette-train
 labels and tested on imagenette-val (``training.linear_probe``). Rows: random initialisation, the
 colorization network (on L), the jigsaw tile encoder, the rotation network (the three from their
-shipped ONNX files) and the trunk trained supervised on the same labels (the upper bound).
+shipped ONNX files), the context encoder's encoder (the inpainting model's own architecture, not the
+trunk: ``ContextEncoderTrunk``) and the trunk trained supervised on the same labels (the upper bound).
 """
 
 import argparse
@@ -16,9 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from torch import nn
 
 from models.cards import models_dir
+from models.rotation import IMAGE_MEAN, IMAGE_STD
 from training.datasets import ZipSplit
 from training.linear_probe import block_features, linear_probe
 from training.nets import Trunk
@@ -30,12 +34,52 @@ class Row:
     name: str
     source: str
     input_kind: str  # a key of training.linear_probe.INPUTS
-    load: Callable[[], Trunk]
+    load: Callable[[], nn.Module]  # a Trunk, or a network with its blocks and forward_blocks
 
 
 def random_trunk(seed: int = 0) -> Trunk:
     torch.manual_seed(seed)
     return Trunk(3).eval()
+
+
+class ContextEncoderTrunk(nn.Module):
+    """The inpainting model's encoder blocks (``ContextEncoder.features``) behind the trunk's interface.
+
+    It takes the "rgb" input (ImageNet-standardised, as ``training.linear_probe`` prepares it), undoes the
+    standardisation to the network's RGB in [0, 1] and adds its mask channel, all zeros: the whole photo
+    visible, no hole.
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+        self.blocks = net.encoder
+        self.register_buffer("mean", torch.from_numpy(IMAGE_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.from_numpy(IMAGE_STD).view(1, 3, 1, 1))
+
+    def forward_blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        rgb = x * self.std + self.mean
+        return self.net.features(torch.cat([rgb, torch.zeros_like(rgb[:, :1])], dim=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_blocks(x)[-1]
+
+
+def inpainting_trunk(path: Path) -> ContextEncoderTrunk:
+    """The exported context encoder's encoder: widths and side read from its ONNX weights (the first four
+    convs are the encoder's; the channel-wise FC holds (side / 16)^2 weights per map), the torch network
+    warm-started from the file, which reproduces the exported function exactly in eval mode."""
+    from training.inpainting import ContextEncoder
+    from training.warm_start import onnx_layer_weights, warm_start
+
+    layers = onnx_layer_weights(path)
+    widths = tuple(int(w.shape[0]) for w, _ in layers[:4])
+    side = 16 * round(float(np.sqrt(layers[4][0].shape[1])))
+    net = ContextEncoder(widths, side)
+    gen = torch.Generator().manual_seed(0)
+    sample = torch.cat([torch.rand(2, 3, side, side, generator=gen), torch.zeros(2, 1, side, side)], dim=1)
+    warm_start(net, path, sample)
+    return ContextEncoderTrunk(net.eval()).eval()
 
 
 def supervised_trunk(run_dir: Path) -> Trunk:
@@ -57,6 +101,11 @@ def rows_for(weights: Path, supervised_run: Path) -> tuple[list[Row], list[str]]
             rows.append(Row(name, str(path), kind, lambda p=path: load_trunk(p)))
         else:
             missing.append(f"{name}: no {path}")
+    path = weights / "inpainting.onnx"  # the L2 context encoder: RGB and a hole mask, here all visible
+    if path.is_file():
+        rows.append(Row("inpainting", str(path), "rgb", lambda p=path: inpainting_trunk(p)))
+    else:
+        missing.append(f"inpainting: no {path}")
     if (supervised_run / "checkpoint.pt").is_file():
         rows.append(Row("supervised", str(supervised_run / "checkpoint.pt"), "rgb",
                         lambda: supervised_trunk(supervised_run)))

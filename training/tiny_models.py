@@ -81,11 +81,38 @@ def tiny_rotation(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
     return export_with_card(RotationWithAttention(net), out_dir / "rotation.onnx", onnx_spec(), card_for).card
 
 
+def tiny_inpainting(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 16, 16),
+                    side: int = 128) -> Path:
+    """Write both inpainting cards' models (inpainting.onnx, the L2 one, and inpainting-adversarial.onnx) with
+    their cards (the exporter's own) into ``out_dir``; the L2 card's path. ``side`` is a multiple of 16
+    (the channel-wise FC layer holds side // 16 maps)."""
+    from core.tasks.inpainting import CARDS
+    from training.export_inpainting import build_card, onnx_spec
+    from training.inpainting import ContextEncoder
+
+    paths = {}
+    for offset, (kind, name) in enumerate(CARDS.items()):
+        torch.manual_seed(seed + offset)
+        net = ContextEncoder(widths, side).eval()
+        loss = "l2" if kind == "l2" else "l2+adversarial"
+
+        def card_for(diff: float, net: ContextEncoder = net, name: str = name, loss: str = loss) -> dict[str, Any]:
+            card = build_card(net, name=name, version=f"{name}-tiny-{'x'.join(map(str, widths))}-seed{seed}",
+                              loss=loss, parity_diff=diff,
+                              training={"config": {"widths": list(widths), "side": side}, "steps": 0})
+            card["note"] = UNTRAINED
+            return card
+
+        paths[kind] = export_with_card(net, out_dir / f"{name}.onnx", onnx_spec(side), card_for).card
+    return paths["l2"]
+
+
 # One untrained stand-in per registered task (a new task adds its own here).
 TINY: dict[str, Callable[[Path], Path]] = {
     "colorization": tiny_colorization,
     "jigsaw": tiny_jigsaw,
     "rotation": tiny_rotation,
+    "inpainting": tiny_inpainting,
 }
 
 

@@ -1,6 +1,6 @@
 """What defines a task: its name, model, serving class, parameters, queue, outputs, page and commands."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -41,6 +41,16 @@ class JobParams(BaseModel):
         so the job is fully determined (a redelivered job does the same thing)."""
         return self
 
+    def card_name(self, default: str) -> str:
+        """The card the job is served by: ``default`` (``TaskSpec.model``) unless a parameter picks another."""
+        return default
+
+    def check_uploads(self, upload: Upload, files: Mapping[str, bytes], max_pixels: int) -> None:
+        """At submission, after the photo is probed (in a thread, inside the upload-check slot): raise a
+        domain error when the task's extra uploads (``TaskSpec.uploads``; ``files`` holds those given) are
+        missing, do not fit the photo or contradict the parameters. Decode them with ``models.imageio``'s
+        checked opening, within ``max_pixels``. Called only for a task with extra uploads."""
+
 
 @dataclass(frozen=True)
 class Output:
@@ -72,6 +82,17 @@ class Command:
     aliases: tuple[tuple[str, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class ExtraUpload:
+    """A file a task takes beside the photo (``image``): a multipart field of its submission route, read
+    within the same byte limit, checked by ``JobParams.check_uploads`` and stored as the job's blob
+    ``name`` beside ``input`` (the worker reads it with ``store.blob(job.id, name)``)."""
+
+    name: str
+    description: str
+    required: bool = False
+
+
 RESULT = Output("result", "image/png", "the job's output image")
 
 
@@ -99,6 +120,15 @@ class TaskSpec:
     links: Callable[[str, dict[str, Any]], dict[str, str]] = default_links
     order: int = 100  # position in lists (nav bar, docs)
     keeps_input: bool = False  # the upload stays stored with the results (a route re-reads it), else deleted
+    uploads: tuple[ExtraUpload, ...] = ()  # files beside the photo (a mask...), stored as blobs of those names
+
+    def __post_init__(self) -> None:
+        taken = {"input", "image", "wait", *(o.name for o in self.outputs), *self.params.model_fields}
+        for extra in self.uploads:
+            if extra.name in taken or not extra.name.isidentifier():
+                raise ValueError(f"task {self.name}: the upload {extra.name!r} is not an identifier, or is "
+                                 "already a parameter, an output or the photo")
+            taken.add(extra.name)
 
     @property
     def queue(self) -> str:

@@ -82,9 +82,11 @@ def test_a_missing_model_is_503_with_a_clear_detail(tmp_path, service_settings):
 
 def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api):
     cards = api.get("/api/v1/models").json()
-    assert cards["count"] == 3
+    assert cards["count"] == 5
     by_name = {card["name"]: card for card in cards["data"]}
-    assert sorted(by_name) == ["colorization", "jigsaw", "rotation"]
+    assert sorted(by_name) == ["colorization", "inpainting", "inpainting-adversarial", "jigsaw", "rotation"]
+    # The task's default model; the adversarial one answers to ?model=adversarial.
+    assert by_name["inpainting"]["served_by"] == "inpainting" and by_name["inpainting-adversarial"]["served_by"] is None
     assert all(card["available"] is True for card in cards["data"])
     assert "bin_centres" not in by_name["colorization"] and "permutations" not in by_name["jigsaw"]
     assert by_name["rotation"]["angles"] == [0, 90, 180, 270]

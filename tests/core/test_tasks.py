@@ -2,12 +2,15 @@
 
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from core.errors import BadParameterError
 from core.queues import queue_names, task_routes
 from core.tasks import all_tasks, get_task, task_names
 from core.tasks.colorization import ColorizationParams
+from core.tasks.inpainting import CARDS, InpaintingParams
 from core.tasks.jigsaw import JigsawParams
 from core.tasks.rotation import RotationParams
 from core.tasks.spec import Upload
@@ -16,7 +19,7 @@ from pretext.cli import commands
 
 
 def test_the_registry_finds_every_task_module_in_order():
-    assert task_names() == ("colorization", "jigsaw", "rotation")
+    assert task_names() == ("colorization", "jigsaw", "rotation", "inpainting")
     assert get_task("colorize") is get_task("colorization")  # the older name still finds it
     with pytest.raises(KeyError, match="no task"):
         get_task("inpainting-not-yet")
@@ -32,6 +35,7 @@ def test_queues_routes_and_cli_commands_derive_from_the_registry():
             assert all(known[alias] is command for alias in command.aliases)
     assert known[("colorize",)].words == ("colorization",)
     assert known[("rotate",)].words == ("rotation",) and known[("attention",)].words == ("rotation", "attention")
+    assert known[("inpaint",)].words == ("inpainting",)
 
 
 def test_every_task_has_a_page_a_serving_class_and_a_job_function():
@@ -80,3 +84,45 @@ def test_adding_a_task_names_at_most_three_existing_files_and_the_layout_it_desc
                      f"frontend/pages/{spec.page.file}"):
             assert (PROJECT_ROOT / path).is_file(), path
         assert spec.serving == f"models.{spec.name}_model:{spec.name.capitalize()}Model"
+
+
+def test_inpainting_takes_exactly_one_hole_and_picks_its_card_by_model():
+    from tests.imagecorpus import encode
+
+    upload = Upload("PNG", 150, 100)
+    assert get_task("inpaint") is get_task("inpainting")
+    assert [u.name for u in get_task("inpainting").uploads] == ["mask"]
+    assert InpaintingParams.parse({}).card_name("inpainting") == CARDS["l2"] == "inpainting"
+    assert InpaintingParams.parse({"model": "adversarial"}).card_name("inpainting") == "inpainting-adversarial"
+    boxed = InpaintingParams.parse({"box": " 10, 20,30,40 "})
+    assert boxed.resolved(parse_card_of("inpainting"), upload) == boxed
+    boxed.check_uploads(upload, {}, 10**6)
+    with pytest.raises(BadParameterError, match="not both"):
+        boxed.check_uploads(upload, {"mask": b"x"}, 10**6)
+    with pytest.raises(BadParameterError, match="say where the hole is"):
+        InpaintingParams.parse({}).check_uploads(upload, {}, 10**6)
+    for box, says in [("0,0,150,100", "whole photo"), ("140,0,11,5", "outside"), ("3,3,0,4", "empty")]:
+        with pytest.raises(BadParameterError, match=says):
+            InpaintingParams.parse({"box": box}).resolved(parse_card_of("inpainting"), upload)
+    with pytest.raises(BadParameterError, match="X,Y,W,H"):
+        InpaintingParams.parse({"box": "1,2,3"})
+    mask = np.zeros((100, 150), dtype=np.uint8)
+    mask[5:9, 5:9] = 255
+    InpaintingParams.parse({}).check_uploads(upload, {"mask": encode(Image.fromarray(mask), "PNG")}, 10**6)
+    with pytest.raises(BadParameterError, match="the mask is 100x150, the photo 150x100"):
+        InpaintingParams.parse({}).check_uploads(upload, {"mask": encode(Image.fromarray(mask.T), "PNG")}, 10**6)
+
+
+def parse_card_of(name: str):
+    return parse_card({"task": "inpainting", "name": name, "version": "v", "file": f"{name}.onnx", "side": 128})
+
+
+def test_a_tasks_extra_upload_cannot_take_the_name_of_a_parameter_or_an_output():
+    from dataclasses import replace
+
+    from core.tasks.spec import ExtraUpload
+
+    spec = get_task("inpainting")
+    for name in ("box", "fill", "input", "image", "wait", "not-an-identifier"):
+        with pytest.raises(ValueError, match="upload"):
+            replace(spec, uploads=(ExtraUpload(name, "clash"),))

@@ -38,8 +38,9 @@ QUEUES = set(queue_names())
 CONVENTIONAL = ("REDIS_URL", "DATABASE_URL", "PORT")
 OUR_IMAGES = ("docker/Dockerfile.cpu", "docker/Dockerfile.gpu")
 # What an operator sets for the documented split: GPU on colorization, CPU workers on the rest.
-SPLIT_ENV = {"GPU_WORKER_QUEUES": "colorization,colorization-large",
-             "CPU_WORKER_QUEUES": "jigsaw,rotation,jigsaw-large,rotation-large"}
+GPU_QUEUES = {"colorization", "colorization-large"}
+CPU_QUEUES = QUEUES - GPU_QUEUES
+SPLIT_ENV = {"GPU_WORKER_QUEUES": ",".join(sorted(GPU_QUEUES)), "CPU_WORKER_QUEUES": ",".join(sorted(CPU_QUEUES))}
 
 
 # ---- Compose interpolation ---------------------------------------------------------------------
@@ -424,8 +425,8 @@ def test_worker_queues_exist_and_are_configurable(services: dict[str, Any]) -> N
     assert set(workers(services)) == {"worker-gpu", "worker-cpu"}
     assert queues_of(services["worker-gpu"]) == QUEUES  # by default every worker consumes every queue
     split, _ = load_compose(SPLIT_ENV)
-    assert queues_of(split["services"]["worker-gpu"]) == {"colorization", "colorization-large"}
-    assert queues_of(split["services"]["worker-cpu"]) == {"jigsaw", "rotation", "jigsaw-large", "rotation-large"}
+    assert queues_of(split["services"]["worker-gpu"]) == GPU_QUEUES
+    assert queues_of(split["services"]["worker-cpu"]) == CPU_QUEUES
 
 
 @pytest.mark.parametrize(("env", "profiles", "scaled_to_zero"), [

@@ -77,6 +77,9 @@ def test_jigsaw_and_rotation_jobs_store_their_images(worker, job_store, celery_c
     ("rotation", {"block": 9}, "block: "),
     ("rotation", {"p": 42}, "p: "),
     ("rotation", {"opacity": 2}, "opacity: "),
+    ("inpainting", {"box": "90,60,10,10"}, "outside the 96x64 photo"),
+    ("inpainting", {"box": "1,1,2,2", "model": "gan"}, "model: "),
+    ("inpainting", {}, "has no mask"),  # neither a box nor a stored mask
 ])
 def test_bad_parameters_that_slipped_past_the_api_fail_clearly(worker, job_store, celery_client, kind, params,
                                                                fragment):
@@ -100,6 +103,34 @@ def test_the_worker_carries_on_after_failed_jigsaw_and_rotation_jobs(worker, job
         assert wait_for_job(job_store, good.id, 60).status == "succeeded"
 
 
+def test_inpainting_jobs_fill_a_stored_mask_or_a_box_and_drop_the_mask_once_done(worker, job_store, celery_client):
+    import numpy as np
+
+    from core.store import blob_key
+
+    gray = np.zeros((64, 96), dtype=np.uint8)
+    gray[20:30, 40:60] = 255
+    mask = encode(Image.fromarray(gray), "PNG")
+    by_mask = job_store.create("inpainting", {"model": "adversarial", "uploads": ["mask"]},
+                               {"input": good_files()["rgb.jpg"], "mask": mask})
+    by_box = job_store.create("inpainting", {"box": "40,20,20,10"}, {"input": good_files()["rgb.jpg"]})
+    wrong = job_store.create("inpainting", {"uploads": ["mask"]},
+                             {"input": good_files()["rgb.jpg"], "mask": encode(Image.fromarray(gray.T), "PNG")})
+    for job in (by_mask, by_box, wrong):
+        send(celery_client, job.id, "inpainting")
+    for job, card in ((by_mask, "inpainting-adversarial"), (by_box, "inpainting")):
+        done = wait_for_job(job_store, job.id, 60)
+        assert done.status == "succeeded", done.error
+        assert done.result["model"]["name"] == card and done.result["hole_pixels"] == 200
+        assert done.result["hole_box"] == [40, 20, 20, 10]
+        assert all(job_store.blob(job.id, name).startswith(b"\x89PNG") for name in ("result", "fill"))
+        assert not job_store.client.exists(blob_key(job.id, "input"))
+    assert not job_store.client.exists(blob_key(by_mask.id, "mask"))
+    failed = wait_for_job(job_store, wrong.id, 60)
+    assert failed.status == "failed" and "the mask is 64x96, the photo 96x64" in failed.error
+    assert not job_store.client.exists(blob_key(wrong.id, "mask"))
+
+
 def test_a_job_that_expired_is_skipped(worker, celery_client):
     job_id = "f" * 32
     send(celery_client, job_id)
@@ -118,7 +149,8 @@ def test_a_finished_job_delivered_again_is_not_run_twice(worker, job_store, cele
 def test_every_task_has_a_declared_queue_a_route_and_a_job_function():
     config = celery_config(Settings(REDIS_URL="redis://127.0.0.1:1/0", broker_visibility_timeout_s=7))
     assert [q.name for q in config["task_queues"]] == list(queue_names()) == [
-        "colorization", "jigsaw", "rotation", "colorization-large", "jigsaw-large", "rotation-large"]
+        "colorization", "jigsaw", "rotation", "inpainting",
+        "colorization-large", "jigsaw-large", "rotation-large", "inpainting-large"]
     assert config["task_create_missing_queues"] is False
     assert config["task_routes"]["pretext.colorization"] == {"queue": "colorization"}
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]

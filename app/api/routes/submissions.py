@@ -2,7 +2,9 @@
 
 # Each parameter is accepted as a form field or in the query string (the form wins), as it always was.
 # The route declares them for the API docs but checks nothing itself: the task's params model does, the
-# same one the worker validates the job with, so the two sides cannot disagree.
+# same one the worker validates the job with, so the two sides cannot disagree. A task's extra files
+# (TaskSpec.uploads: a mask...) are multipart fields beside ``image``, read within the same byte limit,
+# checked by the params' check_uploads in the upload-check slot, and stored as blobs beside ``input``.
 
 import inspect
 import re
@@ -18,13 +20,13 @@ from app.services.cards import installed_card
 from app.services.pixel_quota import PixelQuota
 from app.services.slots import slot
 from app.services.uploads import probe_image, read_upload
-from core.errors import BadParameterError, QuotaExceededError
+from core.errors import BadParameterError, ImageTooLargeError, QuotaExceededError
 from core.settings import Settings
 from core.submit import submit
 from core.tasks.spec import TaskSpec, Upload
 
 IMAGE_DOC = "the photo: JPEG, PNG, WebP, BMP, TIFF or GIF"
-FORM_SUFFIX, QUERY_SUFFIX = "__form", "__query"
+FORM_SUFFIX, QUERY_SUFFIX, UPLOAD_SUFFIX = "__form", "__query", "__upload"
 # Numbers as people write them; Python's own parsing would also take "1_0" (10) or " 7".
 STRICT_NUMBER = {
     int: re.compile(r"[+-]?[0-9]+"),
@@ -72,6 +74,14 @@ def _parameters(spec: TaskSpec) -> list[inspect.Parameter]:
         inspect.Parameter("image", keyword, annotation=Annotated[UploadFile, File(description=IMAGE_DOC)]),
         inspect.Parameter("wait", keyword, annotation=Wait, default=0.0),
     ]
+    for extra in spec.uploads:  # the task's files beside the photo (a mask...)
+        file = File(alias=extra.name, description=extra.description)
+        if extra.required:
+            params.append(inspect.Parameter(extra.name + UPLOAD_SUFFIX, keyword,
+                                            annotation=Annotated[UploadFile, file]))
+        else:
+            params.append(inspect.Parameter(extra.name + UPLOAD_SUFFIX, keyword, default=None,
+                                            annotation=Annotated[UploadFile | None, file]))
     for name, field in spec.params.model_fields.items():
         optional = field.annotation | None  # absent means "the default", decided by the params model
         doc = field.description
@@ -93,25 +103,48 @@ def _given(spec: TaskSpec, values: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
+async def read_extra_uploads(spec: TaskSpec, values: dict[str, Any], max_bytes: int) -> dict[str, bytes]:
+    """The task's extra files that were sent, by name, each within the upload byte limit. A file field
+    left empty (no name, no bytes: a form's unused file input) is not sent."""
+    files = {}
+    for extra in spec.uploads:
+        upload: UploadFile | None = values[extra.name + UPLOAD_SUFFIX]
+        if upload is None:
+            continue
+        try:
+            data = await read_upload(upload, max_bytes)
+        except ImageTooLargeError as exc:
+            raise ImageTooLargeError(f"{extra.name}: {exc}") from exc
+        if data or upload.filename:
+            files[extra.name] = data
+    return files
+
+
 def submission_endpoint(spec: TaskSpec):  # -> the endpoint coroutine function
     async def submit_job(**values: Any) -> JSONResponse:
         settings = values["settings"]
         check_wait(values["wait"], settings)
         await check_numbers(spec, values["request"])
         params = spec.params.parse(_given(spec, values))
-        card = installed_card(settings.models_dir, spec.model)
+        card = installed_card(settings.models_dir, params.card_name(spec.model))
         image: UploadFile = values["image"]
         data = await read_upload(image, settings.max_upload_bytes)
+        files = await read_extra_uploads(spec, values, settings.max_upload_bytes)
         async with slot(values["request"].app.state, "upload check", settings.probe_concurrency,
                         settings.probe_wait_s):
             fmt, width, height = await anyio.to_thread.run_sync(probe_image, data, settings.max_image_pixels)
+            upload = Upload(fmt, width, height, image.filename)  # width and height as shown (EXIF applied)
+            if spec.uploads:
+                await anyio.to_thread.run_sync(params.check_uploads, upload, files, settings.max_image_pixels)
         await charge_pixels(values["request"].app.state.pixel_quota, values["client"], settings, width * height)
-        params = params.resolved(card, Upload(fmt, width, height, image.filename))
+        params = params.resolved(card, upload)
         record = {**params.model_dump(mode="json"), "filename": image.filename, "format": fmt,
                   "width": width, "height": height}
+        if files:
+            record["uploads"] = sorted(files)  # deleted with the input once the job is done (core.store)
         large = width * height > settings.large_job_pixels
         job = await anyio.to_thread.run_sync(submit, values["jobs"], values["celery"], spec.name, record,
-                                             {"input": data}, large)
+                                             {"input": data, **files}, large)
         return await submitted(values["store"], job, values["wait"])
 
     submit_job.__signature__ = inspect.Signature(_parameters(spec), return_annotation=JSONResponse)
