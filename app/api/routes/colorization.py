@@ -1,11 +1,13 @@
 """Colorization's own routes: fetch a job's stored distribution, re-decode it at another temperature."""
 
+from typing import Annotated
+
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import JobDep, SettingsDep, StoreDep, Temperature
-from app.services.colorization import distribution_meta, recolor_png
+from app.services.colorization import distribution_meta, recolor_hints, recolor_png
 from app.services.slots import slot
 
 router = APIRouter(tags=["colorization"])
@@ -36,18 +38,27 @@ async def distribution(job: JobDep, store: StoreDep) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
+RecolorHints = Annotated[
+    str | None,
+    Query(max_length=16384,
+          description="colour hints as in POST /api/v1/colorization (HINTS.json text), applied to the stored "
+                      "distribution by the distribution method; absent: the job's own hints; [] for none"),
+]
+
+
 @router.api_route("/jobs/{job_id}/recolor", methods=["GET", "POST"], response_class=Response,
                   responses={200: {"content": {"image/png": {}}}})
 async def recolor(request: Request, job: JobDep, store: StoreDep, settings: SettingsDep,
-                  temperature: Temperature) -> Response:
-    """The photo re-decoded from the stored distribution at ``temperature``, as PNG; no new job. At most
-    ``recolor_concurrency`` run at once per API process (each holds the full-size photo); others wait up to
-    ``recolor_wait_s``, then get 503 with Retry-After."""
+                  temperature: Temperature, hints: RecolorHints = None) -> Response:
+    """The photo re-decoded from the stored distribution at ``temperature`` (with the job's hints, or those
+    given), as PNG; no new job. At most ``recolor_concurrency`` run at once per API process (each holds the
+    full-size photo); others wait up to ``recolor_wait_s``, then get 503 with Retry-After."""
     meta = distribution_meta(job)
+    use_hints, points_inside = recolor_hints(job, hints)
     async with slot(request.app.state, "recolor", settings.recolor_concurrency, settings.recolor_wait_s):
         photo = await store.blob(job.id, "input")
         dist = await store.blob(job.id, "distribution")
         png = await anyio.to_thread.run_sync(
-            recolor_png, photo, dist, meta, temperature, settings.max_image_pixels
+            recolor_png, photo, dist, meta, temperature, settings.max_image_pixels, use_hints, points_inside
         )
     return Response(png, media_type="image/png", headers={"X-Temperature": str(temperature)})

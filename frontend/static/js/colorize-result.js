@@ -1,10 +1,13 @@
 // The colorize page's result panel: the before/after viewer, the look and temperature (re-decoding
 // the stored distribution in the browser), the pixel probe with its ab plot, the full-resolution
-// views (actual pixels, full screen), the download link, and for a colour photo its real colours.
+// views (actual pixels, full screen), the download link, the colour hints (colorize-hints.js: recoloured
+// here, only where a hint reaches), and for a colour photo its real colours.
 
 import { drawAbPlot, topBins } from './abplot.js';
+import { HintsPanel } from './colorize-hints.js';
 import { Compare } from './compare.js';
-import { Distribution, renderLab } from './distribution.js';
+import { Painter } from './colorize-render.js';
+import { Distribution, outputRegion } from './distribution.js';
 import { float16ToFloat32 } from './halffloat.js';
 import { drawScaled, fitSize } from './images.js';
 import { grayFromLightness, labCss, lightnessOf } from './lab.js';
@@ -18,6 +21,21 @@ const MAX_PREVIEW = 1024;
 const MAX_FULL = 4096;
 // The real-versus-network comparison is scored on a copy this size: enough for a mean, and fast.
 const TRUTH_SIDE = 256;
+// A hint redraws at once the cells whose ab it moves by at least this (ab units; about 2.3 is just noticeable):
+// its region. The rest of what it changes, smaller, follows in a second, exact pass, a strip at a time.
+const AB_AT_ONCE = 1;
+const SETTLE_ROWS = 128; // output rows per step of that pass
+const ONE_PASS = 0.6; // a region larger than this share of the photo: the whole change painted at once
+const PREVIEW_SHARE = 0.75; // a canvas shown at under this share of its width: a hint's first paint at that size
+
+const union = (p, q) => (!q ? p : {
+  c0: Math.min(p.c0, q.c0), r0: Math.min(p.r0, q.r0), c1: Math.max(p.c1, q.c1), r1: Math.max(p.r1, q.r1),
+});
+// The pixel region (whole pixels) covering two regions, the second possibly with fractional edges.
+const cover = (p, q) => ({
+  x0: Math.max(0, Math.min(p.x0, Math.floor(q.x0))), y0: Math.max(0, Math.min(p.y0, Math.floor(q.y0))),
+  x1: Math.max(p.x1, Math.ceil(q.x1)), y1: Math.max(p.y1, Math.ceil(q.y1)),
+});
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,12 +54,19 @@ export class ResultView {
       caption: $('abplot-caption'), download: $('download'), frame: $('compare-frame'), compare: $('compare'),
       probeMode: $('probe-mode'), zoom: $('zoom'), fullscreen: $('fullscreen'), truth: $('truth'),
       truthError: $('truth-error'), truthModel: $('truth-model'), truthReal: $('truth-real'),
-      truthCaption: $('truth-model-caption'),
+      truthCaption: $('truth-model-caption'), downloadHint: $('download-hint'),
     };
-    this.compare = new Compare(this.els.compare, this.els.split, (x, y) => this.showProbe(x, y));
+    this.compare = new Compare(this.els.compare, this.els.split, (x, y) => this.probed(x, y));
     this.state = null;
     this.frame = 0;
     this.zoomed = false;
+    this.probing = false;
+    this.settling = []; // strips of the photo still to redraw exactly after a hint (settle)
+    this.settleTimer = 0;
+    this.previewPending = 0; // first paints of hints at the shown size not yet on the canvas
+    this.painter = new Painter(this.els.after);
+    this.downloadText = this.els.downloadHint.textContent;
+    this.hints = new HintsPanel(this);
     this.buildLooks();
     this.wire();
   }
@@ -86,11 +111,7 @@ export class ResultView {
     els.split.addEventListener('input', () => {
       els.splitValue.textContent = `${els.split.value}%`;
     });
-    els.probeMode.addEventListener('click', () => {
-      const on = els.probeMode.getAttribute('aria-pressed') !== 'true';
-      els.probeMode.setAttribute('aria-pressed', String(on));
-      this.compare.setMode(on ? 'probe' : 'divider');
-    });
+    els.probeMode.addEventListener('click', () => this.setProbeMode(!this.probing));
     els.zoom.addEventListener('click', () => this.setZoom(!this.zoomed));
     if (document.fullscreenEnabled) {
       els.fullscreen.addEventListener('click', () => this.toggleFullscreen());
@@ -102,6 +123,21 @@ export class ResultView {
 
   temperature() {
     return Number(this.els.temperature.value);
+  }
+
+  /** The probe mode (a click inspects a pixel); it and the hint mode exclude each other. */
+  setProbeMode(on) {
+    this.probing = on;
+    this.els.probeMode.setAttribute('aria-pressed', String(on));
+    if (on && this.hints.active) this.hints.setActive(false);
+    this.compare.setMode(on || this.hints.active ? 'probe' : 'divider');
+  }
+
+  /** A pixel was picked on the photo: its distribution in the plot; in the hint mode, its colours to choose. */
+  probed(x, y) {
+    const hinting = this.hints.active && this.state?.dist;
+    this.showProbe(x, y, !hinting);
+    if (hinting) this.hints.pick(x, y);
   }
 
   /** Move the slider (and the look that matches it) to `t`; redraws when `draw`. */
@@ -134,6 +170,7 @@ export class ResultView {
       centres: meta?.bin_centres || [],
     };
     this.state = state;
+    this.hints.reset(state);
     this.els.name.textContent = name ? `${name} · ${job.result.width} × ${job.result.height} px` : '';
     this.compare.reset();
     this.layout();
@@ -157,6 +194,7 @@ export class ResultView {
 
   hide() {
     this.els.result.hidden = true;
+    this.hints.reset(null);
     this.state = null;
   }
 
@@ -177,6 +215,7 @@ export class ResultView {
     state.L = lightnessOf(pixels.data);
     state.width = width;
     state.height = height;
+    if (state.dist) this.painter.setImage(state.L, width, height, state.dist.h, state.dist.w);
     for (const canvas of [this.els.before, this.els.after]) {
       canvas.width = width;
       canvas.height = height;
@@ -202,44 +241,228 @@ export class ResultView {
     }
   }
 
-  redraw() {
+  /** Paint the ab map state.ab onto the photo's L: all of it, or only `region`; resolves once it is drawn. */
+  paint(region = null) {
+    return this.painter.paint(this.state.ab, region);
+  }
+
+  /** Decode the whole photo at the slider's temperature (with the hints); `bringUp`: as showProbe's. */
+  redraw(bringUp = true) {
     const state = this.state;
-    if (!state?.dist) return;
+    if (!state?.dist) return Promise.resolve();
     const t = this.temperature();
-    const { dist, width, height } = state;
-    const ctx = this.els.after.getContext('2d');
-    const image = ctx.createImageData(width, height);
-    renderLab(state.L, dist.abAt(t), dist.h, dist.w, width, height, image.data);
-    ctx.putImageData(image, 0, 0);
-    this.els.after.dataset.temperature = t.toFixed(2); // which temperature is on screen (tests wait on it)
+    const { dist } = state;
+    state.ab = this.hints.abAt(t) || dist.abAt(t);
+    state.exact = state.ab.slice(); // what the hints make of every cell; state.ab: what is drawn
+    this.settling = [];
     this.els.temperatureValue.textContent = t.toFixed(2);
     const look = lookOfTemperature(t);
     const kind = t < 0.05 ? 'close to the mode' : t > 0.95 ? 'close to the mean' : 'between mode and mean';
     this.els.temperature.setAttribute('aria-valuetext', `${t.toFixed(2)}, ${look ? `the ${look.label.toLowerCase()} look` : kind}`);
     this.updateDownload();
-    this.updateTruth();
-    if (this.compare.point) this.showProbe(...this.compare.point);
+    if (this.compare.point) this.showProbe(...this.compare.point, bringUp);
+    const version = this.els.after.dataset.hintVersion || '0';
+    return this.paint().then(() => {
+      if (this.state !== state) return;
+      this.els.after.dataset.temperature = t.toFixed(2); // which temperature is on screen (tests wait on it)
+      this.els.after.dataset.drawn = `${state.width}x${state.height}`; // and at which size
+      if (!this.settleTimer) this.els.after.dataset.hintsSettled = version;
+      this.updateTruth();
+    });
   }
 
-  /** Where the download link points: the server's full-size decoding at the temperature shown. */
+  /**
+   * The hints changed the distribution of `cells` (null: of every cell): decode those again and paint the
+   * part of the photo whose colour moved noticeably (the hint's region); resolves once that is on screen.
+   * Where the photo is shown smaller than its canvas (a 1-megapixel photo in a 600-pixel column), that first
+   * paint is made at the size shown and scaled up, a third of the work or less; the second pass (settle)
+   * then paints every changed pixel exactly, at the canvas's own size, a strip at a time.
+   */
+  redrawHints(cells) {
+    const state = this.state;
+    if (!state?.dist) return Promise.resolve();
+    if (cells === null || !state.exact || !this.hints.solver) {
+      this.els.after.dataset.hintArea = '1.000';
+      return this.redraw(false);
+    }
+    this.hints.solver.decode(this.temperature(), state.exact, cells);
+    const now = this.adopt(cells, AB_AT_ONCE); // cells (a box of them) that changed noticeably
+    const later = this.adopt(null, 0); // and the others that changed at all
+    const preview = now && this.previewImage();
+    let first = now && this.regionOf(now);
+    if (preview) {
+      // Exactly, later: every changed pixel, and every pixel the scaled-up first paint covered.
+      this.settling.push(...this.strips(cover(this.regionOf(union(now, later)), this.previewTarget(preview, now))));
+    } else if (first && (first.x1 - first.x0) * (first.y1 - first.y0) > ONE_PASS * state.width * state.height) {
+      first = this.regionOf(union(now, later)); // most of the photo anyway: all of it now, no second pass
+    } else if (later) {
+      this.settling.push(...this.strips(this.regionOf(later)));
+    }
+    const area = first ? ((first.x1 - first.x0) * (first.y1 - first.y0)) / (state.width * state.height) : 0;
+    this.els.after.dataset.hintArea = area.toFixed(3); // the share of the photo painted at once
+    this.updateDownload();
+    if (this.compare.point) this.showProbe(...this.compare.point, false);
+    let painted = Promise.resolve();
+    if (preview) painted = this.paintPreview(preview, now);
+    else if (first) painted = this.paint(first);
+    this.settle();
+    return painted;
+  }
+
+  /** The output region of the photo that a box of cells {c0, r0, c1, r1} (end exclusive) colours. */
+  regionOf(box, width = this.state.width, height = this.state.height) {
+    const { dist } = this.state;
+    return outputRegion(box.c0, box.r0, box.c1, box.r1, dist.h, dist.w, width, height);
+  }
+
+  strips(region) {
+    const out = [];
+    for (let y = region.y0; y < region.y1; y += SETTLE_ROWS) out.push({ ...region, y0: y, y1: Math.min(region.y1, y + SETTLE_ROWS) });
+    return out;
+  }
+
+  /**
+   * The photo at the size it is shown, when that is well under the canvas's: {width, height} of a painter
+   * holding its L (made once per size); null when the canvas is shown at about its own size.
+   */
+  previewImage() {
+    const state = this.state;
+    const shown = this.els.after.getBoundingClientRect().width * (window.devicePixelRatio || 1);
+    if (!shown || shown > PREVIEW_SHARE * state.width) return null;
+    const [width, height] = fitSize(state.width, state.height, Math.ceil((shown * Math.max(state.width, state.height)) / state.width));
+    if (state.preview?.width !== width || state.preview?.height !== height) {
+      const pixels = drawScaled(state.lightSource, width, height).getContext('2d').getImageData(0, 0, width, height);
+      this.previewCanvas ||= document.createElement('canvas');
+      this.previewCanvas.width = width;
+      this.previewCanvas.height = height;
+      this.previewPainter ||= new Painter(this.previewCanvas);
+      this.previewPainter.setImage(lightnessOf(pixels.data), width, height, state.dist.h, state.dist.w);
+      state.preview = { width, height };
+    }
+    return state.preview;
+  }
+
+  /** Where on the canvas the preview's paint of the cells `box` goes: the same part of the photo, scaled. */
+  previewTarget(preview, box) {
+    const state = this.state;
+    const small = this.regionOf(box, preview.width, preview.height);
+    const sx = state.width / preview.width;
+    const sy = state.height / preview.height;
+    return { small, x0: small.x0 * sx, y0: small.y0 * sy, x1: small.x1 * sx, y1: small.y1 * sy };
+  }
+
+  /** Paint the cells `box` at the preview's size, then scale that onto the same part of the canvas. */
+  paintPreview(preview, box) {
+    const state = this.state;
+    const target = this.previewTarget(preview, box);
+    const { small } = target;
+    // The exact pass waits for it: painted over exact pixels asked for later, it would stay.
+    this.previewPending += 1;
+    return this.previewPainter.paint(state.ab, small).then(() => {
+      if (this.state !== state || state.preview !== preview) return;
+      const ctx = this.els.after.getContext('2d');
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'low';
+      ctx.drawImage(this.previewCanvas, small.x0, small.y0, small.x1 - small.x0, small.y1 - small.y0,
+        target.x0, target.y0, target.x1 - target.x0, target.y1 - target.y0);
+    }).finally(() => {
+      this.previewPending -= 1;
+      this.settle();
+    });
+  }
+
+  /**
+   * Take from state.exact the cells of `cells` (all when null) that differ from what is drawn by at least
+   * `min` ab units: copied into state.ab, and the box of them returned ({c0, r0, c1, r1}, end exclusive; null
+   * if none).
+   */
+  adopt(cells, min) {
+    const state = this.state;
+    const { dist } = state;
+    const { w } = dist;
+    const { ab, exact } = state;
+    let [c0, r0, c1, r1] = [Infinity, Infinity, -1, -1];
+    const n = cells ? cells.length : dist.h * w;
+    for (let i = 0; i < n; i += 1) {
+      const p = cells ? cells[i] : i;
+      const o = 2 * p;
+      const da = Math.abs(exact[o] - ab[o]);
+      const db = Math.abs(exact[o + 1] - ab[o + 1]);
+      if (da === 0 && db === 0) continue;
+      if (da < min && db < min) continue;
+      ab[o] = exact[o];
+      ab[o + 1] = exact[o + 1];
+      const r = Math.floor(p / w);
+      const c = p - r * w;
+      c0 = Math.min(c0, c);
+      c1 = Math.max(c1, c);
+      r0 = Math.min(r0, r);
+      r1 = Math.max(r1, r);
+    }
+    return c1 < 0 ? null : { c0, r0, c1: c1 + 1, r1: r1 + 1 };
+  }
+
+  /**
+   * The second pass after a hint: the strips queued in this.settling, painted exactly at the canvas's size
+   * one at a time (a click meanwhile waits for one strip at most); then the colour error.
+   * data-hints-settled on the canvas names the hint version the picture is exact for.
+   */
+  settle() {
+    if (this.settleTimer) return;
+    const step = () => {
+      const state = this.state;
+      if (this.previewPending) { // a first paint at the shown size is on its way: after it (paintPreview)
+        this.settleTimer = 0;
+        return;
+      }
+      const strip = this.settling.shift();
+      if (strip && state?.dist) {
+        this.paint(strip).then(() => {
+          this.settleTimer = setTimeout(step, 0);
+        });
+        return;
+      }
+      this.settleTimer = 0;
+      if (!state) return;
+      this.updateTruth();
+      this.els.after.dataset.hintsSettled = this.els.after.dataset.hintVersion || '0';
+    };
+    this.settleTimer = setTimeout(step, 0);
+  }
+
+  /**
+   * Where the download link points: the server's full-size decoding at the temperature shown, with the hints
+   * shown (they go along as HINTS.json, and the server applies them with models/hints.py, the method the page
+   * ports, to the same stored distribution). A job the API was given hints for is decoded with the page's
+   * hints too (none, until loaded), so the download is always the picture on screen.
+   */
   downloadUrl() {
     const { job, dist } = this.state;
-    return dist ? `${job.links.recolor}?temperature=${this.temperature().toFixed(2)}` : job.links.result;
+    if (!dist) return job.links.result;
+    const url = `${job.links.recolor}?temperature=${this.temperature().toFixed(2)}`;
+    return this.hints.hinted || job.result.hints ? `${url}&hints=${encodeURIComponent(JSON.stringify(this.hints.json()))}` : url;
   }
 
   updateDownload() {
     const { dist, stem } = this.state;
+    const t = this.temperature().toFixed(2);
+    const hinted = Boolean(dist) && this.hints.hinted;
     this.els.download.href = this.downloadUrl();
-    this.els.download.download = dist ? `${stem}-colorized-T${this.temperature().toFixed(2)}.png` : `${stem}-colorized.png`;
+    this.els.download.download = !dist ? `${stem}-colorized.png` : `${stem}-colorized-T${t}${hinted ? '-hints' : ''}.png`;
+    this.els.downloadHint.textContent = hinted
+      ? 'The download is decoded at full size by the server at the temperature shown, with your hints.'
+      : this.downloadText;
   }
 
-  showProbe(x, y) {
+  showProbe(x, y, bringUp = true) {
     const state = this.state;
     if (!state?.dist) return;
     const { dist } = state;
     const [nx, ny] = dist.netPixel(x, y, state.width, state.height);
     const probs = dist.probabilities(nx, ny, 1);
-    const decoded = dist.decodePixel(ny * dist.w + nx, this.temperature(), [0, 0], 0);
+    const cell = ny * dist.w + nx;
+    // The colour shown there, hints included.
+    const decoded = state.ab ? [state.ab[2 * cell], state.ab[2 * cell + 1]] : dist.decodePixel(cell, this.temperature(), [0, 0], 0);
     drawAbPlot(this.els.plot, state.centres, probs, decoded);
 
     // The same information as text, for screen readers and for exact numbers.
@@ -260,7 +483,7 @@ export class ResultView {
       list,
     );
     // On a phone the plot sits under the photo: bring it up when it is off screen (and not in full screen).
-    if (!document.fullscreenElement) reveal(this.els.plotFigure, 'nearest');
+    if (bringUp && !document.fullscreenElement) reveal(this.els.plotFigure, 'nearest');
   }
 
   // ---- full resolution: actual pixels and full screen -------------------------------------------
@@ -294,6 +517,8 @@ export class ResultView {
   relayout() {
     if (!this.state) return;
     if (this.layout()) {
+      this.hints.closePopover();
+      this.hints.renderDots();
       if (this.state.dist) this.redraw();
       else this.els.after.getContext('2d').drawImage(this.state.result, 0, 0, this.state.width, this.state.height);
       if (this.compare.point) this.compare.probe(...this.compare.point);
