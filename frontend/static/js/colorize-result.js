@@ -63,7 +63,7 @@ export class ResultView {
     this.probing = false;
     this.settling = []; // strips of the photo still to redraw exactly after a hint (settle)
     this.settleTimer = 0;
-    this.previewPending = 0; // first paints of hints at the shown size not yet on the canvas
+    this.firstPending = 0; // hints' first paints not yet on the canvas
     this.painter = new Painter(this.els.after);
     this.downloadText = this.els.downloadHint.textContent;
     this.hints = new HintsPanel(this);
@@ -266,7 +266,7 @@ export class ResultView {
       if (this.state !== state) return;
       this.els.after.dataset.temperature = t.toFixed(2); // which temperature is on screen (tests wait on it)
       this.els.after.dataset.drawn = `${state.width}x${state.height}`; // and at which size
-      if (!this.settleTimer) this.els.after.dataset.hintsSettled = version;
+      if (!this.settleTimer && !this.firstPending) this.els.after.dataset.hintsSettled = version;
       this.updateTruth();
     });
   }
@@ -304,7 +304,7 @@ export class ResultView {
     if (this.compare.point) this.showProbe(...this.compare.point, false);
     let painted = Promise.resolve();
     if (preview) painted = this.paintPreview(preview, now);
-    else if (first) painted = this.paint(first);
+    else if (first) painted = this.firstPaint(this.paint(first));
     this.settle();
     return painted;
   }
@@ -357,16 +357,21 @@ export class ResultView {
     const target = this.previewTarget(preview, box);
     const { small } = target;
     // The exact pass waits for it: painted over exact pixels asked for later, it would stay.
-    this.previewPending += 1;
-    return this.previewPainter.paint(state.ab, small).then(() => {
+    return this.firstPaint(this.previewPainter.paint(state.ab, small).then(() => {
       if (this.state !== state || state.preview !== preview) return;
       const ctx = this.els.after.getContext('2d');
       ctx.imageSmoothingEnabled = true;
       ctx.imageSmoothingQuality = 'low';
       ctx.drawImage(this.previewCanvas, small.x0, small.y0, small.x1 - small.x0, small.y1 - small.y0,
         target.x0, target.y0, target.x1 - target.x0, target.y1 - target.y0);
-    }).finally(() => {
-      this.previewPending -= 1;
+    }));
+  }
+
+  /** A hint's first paint: the exact pass (and data-hints-settled) waits until it is on the canvas. */
+  firstPaint(promise) {
+    this.firstPending += 1;
+    return promise.finally(() => {
+      this.firstPending -= 1;
       this.settle();
     });
   }
@@ -411,7 +416,7 @@ export class ResultView {
     if (this.settleTimer) return;
     const step = () => {
       const state = this.state;
-      if (this.previewPending) { // a first paint at the shown size is on its way: after it (paintPreview)
+      if (this.firstPending) { // a hint's first paint is on its way: after it (firstPaint)
         this.settleTimer = 0;
         return;
       }
