@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # Queues a worker consumes, comma-separated; empty: every task's queue (core.queues). Compose sets it.
     worker_queues: str = ""
     onnx_threads: int = 0  # intra-op threads per ONNX session; 0 lets onnxruntime choose
+    # The features page's index: only the first N photos of imagenette-val (tests); 0: all of them.
+    features_index_limit: int = Field(default=0, ge=0)
     task_test_delay_s: float = 0.0  # test only: sleep inside each job, to kill a worker mid-job
 
     # Turing test (app/turing): per-participant rate limits; who is left out of the fooling rates.

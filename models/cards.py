@@ -103,6 +103,37 @@ class InpaintingCard(Card):
     feather: float = Field(default=3.0, ge=0.0)  # px at network scale over which the pasted fill fades out
 
 
+class ContextPosition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    dy: int  # rows below the centre patch, in grid cells
+    dx: int  # columns right of it
+    name: str
+
+
+class ContextCard(Card):
+    kind: ClassVar[str] = "context"
+
+    patch: int = Field(gt=0)  # the side both patches are resized to for the network
+    gap: int = Field(ge=0)  # training's pixels between neighbours: served as the ratio gap / patch
+    jitter: int = Field(default=0, ge=0)
+    project_colour: bool = True  # remove the green-magenta axis before the network (as trained)
+    channel_drop_prob: float = Field(default=0.0, ge=0.0, le=1.0)
+    positions: list[ContextPosition]
+
+    @model_validator(mode="after")
+    def _positions_are_the_served_ones(self) -> "ContextCard":
+        from models.context import POSITIONS  # numpy: on first use, as card_types does
+
+        if [(p.dy, p.dx) for p in self.positions] != list(POSITIONS):
+            raise ValueError(f"positions must be the eight offsets {list(POSITIONS)} in that order")
+        return self
+
+    @property
+    def gap_ratio(self) -> float:
+        return self.gap / self.patch
+
+
 C = TypeVar("C", bound=Card)
 
 

@@ -53,6 +53,10 @@ Two ways of using the hints without a new network, plus a model-free baseline:
    the kernel-weighted mean of the hint colours (exactly c_i on an isolated hint's pixel), fading linearly to
    gray (ab = 0) where the total weight falls below ``floor``.
 
+4. The network method (card colorization-hints, Zhang, Zhu et al. SIGGRAPH 2017): the point hints go into a
+   hint-conditioned network as 3 input planes (``hint_planes``; ``hint_planes_at`` is the one definition, shared
+   with training.colorization_hints); a palette stays a prior over its output.
+
 All parameters live in ``HintParams`` / ``BaselineParams``, with defaults chosen by
 ``pretext evaluate hints --tune`` on validation data (imagenette-val and held-back tenths, never the test
 photos); see reports/hints/ and docs/hints.md.
@@ -457,16 +461,25 @@ def baseline_ab(rgb8: np.ndarray, points: tuple[PointHint, ...],
 # ------------------------------------------------------------------------------------------- network method
 
 
+def hint_planes_at(cells: np.ndarray, ab: np.ndarray, h: int, w: int, ab_scale: float = 110.0) -> np.ndarray:
+    """(n, 2) int (row, col) cells of an (h, w) network input and their (n, 2) ab -> (3, h, w) float32 planes:
+    a / ab_scale, b / ab_scale at each cell and a mask of 1 there, 0 elsewhere; a repeated cell keeps its last
+    hint. The one definition of the hint network's input, for serving (``hint_planes``) and training."""
+    planes = np.zeros((3, h, w), np.float32)
+    if len(cells):
+        rows, cols = cells[:, 0], cells[:, 1]
+        planes[0, rows, cols] = ab[:, 0] / ab_scale
+        planes[1, rows, cols] = ab[:, 1] / ab_scale
+        planes[2, rows, cols] = 1.0
+    return planes
+
+
 def hint_planes(points: tuple[PointHint, ...], width: int, height: int, h: int, w: int,
                 ab_scale: float = 110.0) -> np.ndarray:
-    """Point hints -> (3, h, w) float32 input planes of a hint-conditioned network at input size (h, w):
-    a / ab_scale, b / ab_scale at each hinted cell and a mask of 1 there, 0 elsewhere (the later hint network's
-    contract, after Zhang et al. 2017)."""
-    planes = np.zeros((3, h, w), np.float32)
-    if points:
-        cells = grid_cells(points, width, height, h, w)
-        ab = colours_ab([p.rgb for p in points]) / ab_scale
-        planes[0, cells[:, 0], cells[:, 1]] = ab[:, 0]
-        planes[1, cells[:, 0], cells[:, 1]] = ab[:, 1]
-        planes[2, cells[:, 0], cells[:, 1]] = 1.0
-    return planes
+    """Point hints on a width x height photo -> (3, h, w) float32 input planes of the hint-conditioned network
+    (card colorization-hints, after Zhang et al. 2017) at input size (h, w): ``hint_planes_at`` of the cells
+    holding the hinted pixels, with the hints' own ab."""
+    if not points:
+        return np.zeros((3, h, w), np.float32)
+    cells = grid_cells(points, width, height, h, w)
+    return hint_planes_at(cells, colours_ab([p.rgb for p in points]), h, w, ab_scale)

@@ -89,7 +89,8 @@ def worker_env(redis_url: str, models_dir: Path, **settings: Any) -> dict[str, s
     """The environment of a worker subprocess: this test's Redis and models, CPU, one thread."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRETEXT_")}
     env.update(REDIS_URL=redis_url, PRETEXT_MODELS_DIR=str(models_dir), PRETEXT_DEVICE="cpu",
-               PRETEXT_ONNX_THREADS="1", PYTHONUNBUFFERED="1")
+               PRETEXT_ONNX_THREADS="1", PYTHONUNBUFFERED="1",
+               PRETEXT_FEATURES_INDEX_LIMIT="48")  # a features job indexes 48 photos, not all 3,846
     env.update({f"PRETEXT_{k.upper()}": str(v) for k, v in settings.items()})
     return env
 
@@ -179,7 +180,8 @@ def service_settings(redis_server: RedisServer, tiny_models_dir: Path) -> Settin
 def worker(redis_server: RedisServer, tiny_models_dir: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     """One Celery worker on every queue, shared by the session."""
-    w = run_worker("session", worker_env(redis_server.url, tiny_models_dir), tmp_path_factory.mktemp("logs"))
+    env = worker_env(redis_server.url, tiny_models_dir, cache_dir=tmp_path_factory.mktemp("worker-cache"))
+    w = run_worker("session", env, tmp_path_factory.mktemp("logs"))
     yield w
     w.stop()
 

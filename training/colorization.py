@@ -1,7 +1,9 @@
 """Colorization as classification over quantised ab bins (Zhang, Isola and Efros, ECCV 2016).
 
 Input: L; label: soft-encoded ab at 1/4 resolution; loss: class-rebalanced cross-entropy.
-The regression variant (smooth L1 on ab) is the baseline the paper argues against.
+The regression variant (smooth L1 on ab) is the baseline the paper argues against. With ``hints`` the network
+also takes 3 planes of simulated colour hints (training.colorization_hints; Zhang, Zhu et al., SIGGRAPH 2017),
+same targets and loss: the card colorization-hints.
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from models.encoding import (
     smooth_prior,
 )
 from models.gamut import in_gamut_bins
+from training.colorization_hints import HINT_CHANNELS, HintSampling, sample_hint_planes
 from training.crops import random_crops, zoomed_crops
 from training.datasets import TINY_SIZE, ZipSplit
 from training.errors import TrainingConfigError
@@ -52,6 +55,10 @@ class ColorizationConfig:
     limit: int | None = None  # use only the first N images of each split (tests)
     # Share of each batch from each wider split (training.sources), cut like imagenette (zoomed crops).
     shares: dict[str, float] = field(default_factory=dict)
+    hints: bool = False  # the hint network: L plus 3 planes of hints sampled from the true colours
+    max_hints: int = 20  # at most this many points per photo (training.colorization_hints)
+    hint_patch: int = 5  # a hint's colour is the mean true ab over a square of side 1, 3, ..., hint_patch
+    hint_gain: float = 10.0  # the planes' factor inside the network: their weights learn this much faster
 
     def __post_init__(self) -> None:
         # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.
@@ -70,6 +77,15 @@ class ColorizationConfig:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise TrainingConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         check_shares(self.shares, self.tiny_share)
+        if self.hints and self.kind != "classification":
+            raise TrainingConfigError("the hint network predicts a distribution: --hints needs --kind classification")
+        if self.max_hints < 1 or self.hint_patch < 1 or self.hint_patch % 2 == 0 or not self.hint_gain > 0:
+            raise TrainingConfigError(f"max_hints must be >= 1, hint_patch odd and >= 1 and hint_gain > 0, got "
+                                      f"{self.max_hints}, {self.hint_patch} and {self.hint_gain}")
+
+    @property
+    def hint_sampling(self) -> HintSampling:
+        return HintSampling(max_points=self.max_hints, max_patch=self.hint_patch)
 
 
 def lab_batch(rgb8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,8 +133,27 @@ class ColorizationTask:
     def out_channels(self) -> int:
         return len(self.centres) if self.cfg.kind == "classification" else 2
 
+    @property
+    def in_channels(self) -> int:
+        return 1 + HINT_CHANNELS if self.cfg.hints else 1
+
     def make_model(self) -> nn.Module:
-        return ColorizationNet(self.out_channels)
+        return ColorizationNet(self.out_channels, in_channels=self.in_channels, hint_gain=self.cfg.hint_gain)
+
+    def new_inputs(self, model: nn.Module) -> tuple[nn.Module, ...]:
+        """The hint network's first convolution: warm-started from a plain export, its hint channels start at 0."""
+        return (model.trunk.blocks[0][0],) if self.cfg.hints else ()
+
+    def net_input(self, l_in: np.ndarray, ab: np.ndarray, rng: np.random.Generator | None) -> torch.Tensor:
+        """(B, 1, H, W) L and its (B, H, W, 2) true ab -> the network's input: L, and for the hint network the
+        hint planes, sampled with ``rng`` (None: no hints), (B, 4, H, W)."""
+        if not self.cfg.hints:
+            return torch.from_numpy(l_in)
+        if rng is None:
+            planes = np.zeros((len(l_in), HINT_CHANNELS, *l_in.shape[2:]), np.float32)
+        else:
+            planes = sample_hint_planes(ab, rng, self.cfg.hint_sampling)
+        return torch.from_numpy(np.concatenate([l_in, planes], axis=1))
 
     def batch(self, rng: np.random.Generator, step: int, size: int) -> tuple[Any, ...]:
         cfg = self.cfg
@@ -141,7 +176,7 @@ class ColorizationTask:
             rgb = np.concatenate(parts)
         l_in, ab = lab_batch(rgb)
         target_ab = pool_ab(ab)  # (B, h, w, 2)
-        return torch.from_numpy(l_in), torch.from_numpy(np.ascontiguousarray(target_ab))
+        return self.net_input(l_in, ab, rng), torch.from_numpy(np.ascontiguousarray(target_ab))
 
     def photo_crops(self, rng: np.random.Generator, n: int, crop: int) -> np.ndarray:
         """n zoomed crops from imagenette and the wider splits' training photos, in the configured shares."""
@@ -174,7 +209,7 @@ class ColorizationTask:
         return (ce * pixel_w.to(device)).mean(), {"ce_unweighted": float(ce.detach().mean())}
 
     def predict_ab(self, model: nn.Module, l_in: torch.Tensor, temperature: float) -> np.ndarray:
-        """(B, 1, H, W) -> (B, H/4, W/4, 2) ab."""
+        """(B, C, H, W) network input -> (B, H/4, W/4, 2) ab."""
         device = next(model.parameters()).device
         out = model(l_in.to(device)).detach().float().cpu().numpy()
         z = np.moveaxis(out, 1, -1)
@@ -183,18 +218,32 @@ class ColorizationTask:
         return annealed_mean(z, self.centres, temperature)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
-        """Raw AuC of the ab error at the target grid on imagenette-val (T = 0.38)."""
+        """Raw AuC of the ab error at the target grid on imagenette-val (T = 0.38). The hint network's without
+        hints (comparable with the plain model's), ``val_auc_raw_hints`` with hints drawn as in training (fixed
+        seed), and ``val_hint_cell_gain_ab``: how much the hints lower the ab error of the cells they are in."""
         n = min(self.cfg.val_images, len(self.val))
-        errs = []
+        plain, hinted, cell_gain = [], [], []
+        hint_rng = np.random.default_rng(32)
         for start in range(0, n, 50):
             l_in, ab = lab_batch(np.asarray(self.val[start : min(n, start + 50)]))
-            pred = self.predict_ab(model, torch.from_numpy(l_in), 0.38)
-            errs.append(np.linalg.norm(pred - pool_ab(ab), axis=-1).ravel())
-        figures = {"val_auc_raw": auc(ab_error_cdf(np.concatenate(errs)))}
+            target = pool_ab(ab)  # (B, h, w, 2)
+            err = np.linalg.norm(self.predict_ab(model, self.net_input(l_in, ab, None), 0.38) - target, axis=-1)
+            plain.append(err.ravel())
+            if self.cfg.hints:
+                x = self.net_input(l_in, ab, hint_rng)  # (B, 4, H, W)
+                err_h = np.linalg.norm(self.predict_ab(model, x, 0.38) - target, axis=-1)  # (B, h, w)
+                hinted.append(err_h.ravel())
+                b, r, c = np.nonzero(x[:, -1].numpy())  # the mask plane
+                cells = (b, r // OUTPUT_STRIDE, c // OUTPUT_STRIDE)
+                cell_gain.append(err[cells] - err_h[cells])
+        figures = {"val_auc_raw": auc(ab_error_cdf(np.concatenate(plain)))}
+        if self.cfg.hints:
+            figures["val_auc_raw_hints"] = auc(ab_error_cdf(np.concatenate(hinted)))
+            figures["val_hint_cell_gain_ab"] = float(np.concatenate(cell_gain).mean())
         for name, src in self.sources.items():  # the wider splits' held-back tenth, when they train
             held = src.val[: self.cfg.val_images]
             l_in, ab = lab_batch(np.asarray(src.images[held]))
-            pred = self.predict_ab(model, torch.from_numpy(l_in), 0.38)
+            pred = self.predict_ab(model, self.net_input(l_in, ab, None), 0.38)
             err = np.linalg.norm(pred - pool_ab(ab), axis=-1).ravel()
             figures[f"val_auc_raw_{name.split('-')[0]}"] = auc(ab_error_cdf(err))
         return figures

@@ -4,7 +4,8 @@ Every method runs through the serving pipeline (models/), so the figures are wha
 imagenette-val, the held-back tenth of the wider splits (``training.sources.holdout_indices``: photos
 never trained on), and the test photos, also per folder. Beside the AuCs and PSNR, the hue error on
 the ground truth's green and saturated pixels (``training.metrics``) shows a washed-out or beige
-colorizer that the averages hide.
+colorizer that the averages hide. ``--classifier-test`` adds the paper's classifier test
+(``training.classifier_test``); ``--classifier-only`` runs just that, leaving the rest of the report as it is.
 """
 
 import argparse
@@ -16,11 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DatasetNotFoundError, PretextError
-from models.cards import serving_sides
+from models.cards import models_dir, serving_sides
 from models.color import rgb8_to_lab
 from models.colorization import apply_ab, decode_output, gray_rgb8
 from models.colorization_model import ColorizationModel
 from models.imageio import load_image
+from training import classifier_test
 from training.cli_types import sides
 from training.datasets import ZipSplit, photo_paths
 from training.metrics import (
@@ -186,6 +188,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serve-short-side", type=sides, default=None, help="override the card's, e.g. 192 or 192,256")
     p.add_argument("--out", type=Path, default=Path("reports/colorization"))
     p.add_argument("--grid-rows", type=int, default=6)
+    test = p.add_argument_group("the classifier test (Zhang et al. 2016): a supervised classifier's top-1 on "
+                                "imagenette-val in gray, colorized and true colours")
+    test.add_argument("--classifier-test", action="store_true", help="run it after the evaluation")
+    test.add_argument("--classifier-only", action="store_true",
+                      help="run only it: classifier_test.{json,md} in --out, and a section of the report there")
+    test.add_argument("--classifier-images", type=int, default=0, help="first N imagenette-val photos (0 = all)")
+    test.add_argument("--supervised-onnx", type=Path, default=None,
+                      help="the classifier as an ONNX export (default: supervised.onnx in the models folder, "
+                           "else --supervised-run)")
+    test.add_argument("--supervised-run", type=Path, default=None,
+                      help="the classifier as a training run's checkpoint (default runs/supervised)")
+
+
+def pick_classifier(args: argparse.Namespace) -> classifier_test.Classifier:
+    """The classifier the options name: an ONNX file, a run, the models folder's export or runs/supervised."""
+    shipped = (args.models_dir or models_dir()) / "supervised.onnx"
+    if args.supervised_onnx:
+        return classifier_test.onnx_classifier(args.supervised_onnx)
+    if args.supervised_run:
+        return classifier_test.run_classifier(args.supervised_run)
+    if shipped.is_file():
+        return classifier_test.onnx_classifier(shipped)
+    return classifier_test.run_classifier(Path("runs/supervised"))
 
 
 def images_wanted(name: str, args: argparse.Namespace) -> int | None:
@@ -207,6 +232,29 @@ def run(args: argparse.Namespace) -> int:
             if c:
                 object.__setattr__(c.spec, "serve_short_side", args.serve_short_side[0])
                 object.__setattr__(c.spec, "extra_short_sides", tuple(args.serve_short_side[1:]))
+    classifier = None
+    if args.classifier_test or args.classifier_only:
+        try:
+            classifier = pick_classifier(args)
+        except (PretextError, FileNotFoundError) as exc:
+            print(f"error: no classifier for the classifier test: {exc}", file=sys.stderr)
+            return 2
+    if not args.classifier_only:
+        code = evaluate_all(args, cls, reg)
+        if code:
+            return code
+    if classifier:
+        result = classifier_test.classifier_test(classifier, cls, reg, args.classifier_images or None)
+        result["command"] = " ".join(["pretext", *sys.argv[1:]])
+        classifier_test.write(result, args.out)
+        print(classifier_test.markdown(result))
+    else:  # an earlier classifier test stays in the rewritten report
+        classifier_test.include_in_report(args.out)
+    return 0
+
+
+def evaluate_all(args: argparse.Namespace, cls: ColorizationModel, reg: ColorizationModel | None) -> int:
+    """The per-source evaluation: report.json, report.md and example grids in ``args.out``."""
     report = {
         "command": " ".join(["pretext", *sys.argv[1:]]),
         "classification_version": cls.card.version,

@@ -181,7 +181,9 @@ def distribution_method(centres: np.ndarray, temperature: float, params: HintPar
     return run
 
 
-def network_method(model: ColorizationModel, temperature: float) -> Method:
+def network_method(model: ColorizationModel, temperature: float | None = None) -> Method:
+    """The hint network (points in as its hint planes), decoded at ``temperature`` (None: its card's)."""
+
     def run(photo: Photo, points: tuple[PointHint, ...]) -> np.ndarray:
         return model.colorize(photo.rgb8, temperature, Hints(points)).rgb8
 
@@ -378,6 +380,9 @@ def markdown(report: dict) -> str:
              f"- distribution: `{json.dumps(report['params']['distribution'])}`", ""]
     if report.get("network_note"):
         lines += [f"Hint network: {report['network_note']}", ""]
+    elif report.get("network_model"):
+        lines += [f"Hint network: {report['network_model']}, temperature {report['network_temperature']} (its "
+                  "card's); the points go in as its input planes (models.hints.hint_planes).", ""]
     for placement in PLACEMENTS:
         lines += [f"## {placement} placement", "", "| method | " + " | ".join(f"{n} hints" for n in COUNTS) + " |",
                   "|---|" + "---|" * len(COUNTS)]
@@ -441,7 +446,7 @@ def run(args: argparse.Namespace) -> int:
     methods = {BASELINE: baseline_method(BaselineParams()),
                DISTRIBUTION: distribution_method(model.spec.centres, t, HintParams())}
     if network is not None:
-        methods[NETWORK] = network_method(network, t)
+        methods[NETWORK] = network_method(network)  # at its own card's temperature
     tallies = evaluate(photos, methods, progress="test photos")
     results = {m: {pl: {str(n): tallies[(m, pl, n)].summary(model.spec.centres) for n in COUNTS}
                    for pl in PLACEMENTS} for m in methods}
@@ -457,6 +462,8 @@ def run(args: argparse.Namespace) -> int:
         "tuned_file": str(tuned) if tuned.is_file() else "no tuned.json yet",
         "params": {"baseline": asdict(BaselineParams()), "distribution": asdict(HintParams())},
         "network_note": network_note,
+        "network_model": network.card.version if network is not None else None,
+        "network_temperature": network.spec.default_temperature if network is not None else None,
         "results": results,
     }
     if not args.no_palette:

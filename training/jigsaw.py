@@ -107,9 +107,8 @@ def colour_jitter(x: np.ndarray, rng: np.random.Generator, strength: float) -> n
 
 
 def drop_channels(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.ndarray:
-    """Keep one random channel of a tile, replacing the others by its mean plus faint noise."""
-    b = x.shape[0]
-    hit = rng.random((b, N_TILES)) < prob
+    """(B, K, t, t, 3): keep one random channel of a tile, replacing the others by its mean plus faint noise."""
+    hit = rng.random(x.shape[:2]) < prob
     if not hit.any():
         return x
     x = x.copy()

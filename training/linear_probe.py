@@ -6,26 +6,19 @@ the training set, and fed to a multinomial logistic regression fitted by L-BFGS.
 chosen on a held-out fifth of the training set, then the classifier is refitted on all of it.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.color import rgb8_to_lab
-from models.colorization import normalise_l
-from models.jigsaw import normalise_tiles
-from models.rotation import normalise
+# How each model's trunk expects its input ("rgb", "tile", "context", "l", "masked"): one definition,
+# shared with serving (the features page).
+from models.features import INPUTS
 from training.nets import Trunk
 
 WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
-# How each model's trunk expects its input, from (N, S, S, 3) uint8 photos to (N, C, S, S) float32.
-INPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "rgb": normalise,  # ImageNet statistics (rotation, supervised, random)
-    "tile": normalise_tiles,  # each image standardised on its own, as the jigsaw tiles were
-    "l": lambda rgb8: normalise_l(rgb8_to_lab(rgb8)[..., 0])[:, None],  # colorization sees L only
-}
 
 
 def block_features(trunk: Trunk, images: np.ndarray, kind: str, grid: int = 4, chunk: int = 256) -> list[np.ndarray]:

@@ -234,9 +234,11 @@ def start_from_export(task: Task, model: nn.Module, onnx_path: Path, cfg: LoopCo
     from training.warm_start import warm_start
 
     sample = task.batch(np.random.default_rng([cfg.seed, 2**31]), 0, cfg.batch_size)[0]
-    # A task may add a head its earlier export lacks; that head starts fresh.
+    # A task may add a head its earlier export lacks; that head starts fresh. It may add inputs too: the
+    # convolutions taking them keep the export's weights for the old channels, zero for the new.
     skip = task.new_heads(model, onnx_path) if hasattr(task, "new_heads") else ()
-    warm_start(model, onnx_path, sample, skip)
+    grow = task.new_inputs(model) if hasattr(task, "new_inputs") else ()
+    warm_start(model, onnx_path, sample, skip, grow)
     card_path = onnx_path.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
     training = card.get("training", {})

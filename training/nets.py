@@ -63,11 +63,24 @@ class TrunkClassifier(nn.Module):
 
 
 class ColorizationNet(nn.Module):
-    """L (B, 1, H, W) -> (B, out_channels, H/4, W/4): ab-bin logits, or ab/110 for regression."""
+    """L (B, 1, H, W) -> (B, out_channels, H/4, W/4): ab-bin logits, or ab/110 for regression.
 
-    def __init__(self, out_channels: int, widths: tuple[int, ...] = WIDTHS) -> None:
+    The hint network (``in_channels`` 4) takes L and the 3 hint planes of models.hints.hint_planes_at,
+    (B, 4, H, W); the planes are multiplied by ``hint_gain`` (a buffer, so checkpoints and exports keep it) before
+    the first convolution. With Adam, whose steps do not scale with a weight's size, a gain g makes their weights
+    learn g times faster: a warm start's L weights sit at the BatchNorm-folded scale, about 10 times that of a
+    fresh initialisation, and the hint weights start at zero beside them.
+    """
+
+    def __init__(self, out_channels: int, widths: tuple[int, ...] = WIDTHS, in_channels: int = 1,
+                 hint_gain: float = 1.0) -> None:
         super().__init__()
-        self.trunk = Trunk(1, widths)
+        gain = None
+        if in_channels > 1:
+            gain = torch.full((1, in_channels, 1, 1), float(hint_gain))
+            gain[:, 0] = 1.0  # L itself
+        self.register_buffer("input_gain", gain)
+        self.trunk = Trunk(in_channels, widths)
         w2, w4 = widths[1], widths[3]
         self.reduce = nn.Sequential(nn.Conv2d(w4, 128, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True))
         self.fuse = nn.Sequential(
@@ -76,6 +89,8 @@ class ColorizationNet(nn.Module):
         self.out = nn.Conv2d(128, out_channels, 1)
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
+        if self.input_gain is not None:  # L and the hint planes, (B, in_channels, H, W)
+            l_norm = l_norm * self.input_gain
         feats = self.trunk.forward_blocks(l_norm)
         x = self.reduce(feats[-1])
         x = F.interpolate(x, size=feats[1].shape[-2:], mode="bilinear", align_corners=False)

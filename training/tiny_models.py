@@ -39,6 +39,38 @@ def tiny_colorization(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
     return export_with_card(model, out_dir / "colorization.onnx", onnx_spec(), lambda _diff: card).card
 
 
+def tiny_colorization_hints(out_dir: Path, serve_short_side: int = 64, seed: int = 0,
+                            widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
+    """Write colorization-hints.onnx (the hint network: L and 3 hint planes in) and its card into ``out_dir``."""
+    from core.tasks.colorization import HINT_MODEL
+    from training.colorization_hints import HINT_CHANNELS
+    from training.export_colorization import HINTS_PAPER, HintInputs, onnx_spec
+
+    centres = in_gamut_bins()
+    torch.manual_seed(seed)
+    net = ColorizationNet(out_channels=len(centres), widths=widths, in_channels=1 + HINT_CHANNELS)
+    card = {
+        "name": HINT_MODEL,
+        "task": "colorization",
+        "version": f"{HINT_MODEL}-tiny-{'x'.join(map(str, widths))}-seed{seed}",
+        "paper": HINTS_PAPER,
+        "output_kind": "logits",
+        "serve_short_side": serve_short_side,
+        "default_temperature": ANNEALED_T,
+        "bin_centres": centres.tolist(),
+        "num_bins": len(centres),
+        "note": UNTRAINED,
+    }
+    return export_with_card(HintInputs(net).eval(), out_dir / f"{HINT_MODEL}.onnx", onnx_spec(hints=True),
+                            lambda _diff: card).card
+
+
+def tiny_colorizations(out_dir: Path) -> Path:
+    """The colorization task's two models in ``out_dir``, the plain one and the hint network; the plain card's path."""
+    tiny_colorization_hints(out_dir)
+    return tiny_colorization(out_dir)
+
+
 def tiny_jigsaw(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8),
                 tile: int = 16, cell: int = 19, set_size: int = 24, neighbour_strip: int = 4) -> Path:
     """Write jigsaw.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
@@ -107,12 +139,76 @@ def tiny_inpainting(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, i
     return paths["l2"]
 
 
+def tiny_context(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8),
+                 patch: int = 16, gap: int = 6) -> Path:
+    """Write context.onnx and its card (the exporter's own card) into ``out_dir``; the card's path."""
+    from training.context import ContextConfig
+    from training.export_context import build_card, make_net, onnx_spec
+
+    cfg = ContextConfig(patch=patch, gap=gap, jitter=1, widths=widths, dim=16, hidden=16, image_size=64)
+    torch.manual_seed(seed)
+    model = make_net(cfg).eval()
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(model, cfg, version=f"context-tiny-{'x'.join(map(str, widths))}-seed{seed}",
+                          training={"config": {**asdict(cfg), "widths": list(widths)}, "steps": 0})
+        card.update(parity_max_abs_diff=diff, note=UNTRAINED)
+        return card
+
+    return export_with_card(model, out_dir / "context.onnx", onnx_spec(cfg.patch), card_for).card
+
+
+def tiny_random(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
+    """Write random.onnx (an untrained trunk) and its card (the exporter's own) into ``out_dir``; the card's path."""
+    from training.export_random import build_card, onnx_spec, random_trunk
+
+    trunk = random_trunk(seed, widths)
+    return export_with_card(trunk, out_dir / "random.onnx", onnx_spec(),
+                            lambda diff: build_card(trunk, seed=seed, parity_diff=diff)).card
+
+
+def tiny_supervised(out_dir: Path, seed: int = 0, widths: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Path:
+    """Write supervised.onnx (an untrained classifier) and its card (the exporter's own) into ``out_dir``."""
+    from models.imagenette import CLASS_NAMES
+    from training.export_supervised import build_card, onnx_spec
+    from training.supervised import SupervisedNet
+
+    torch.manual_seed(seed)
+    net = SupervisedNet(widths=widths).eval()
+    classes = [{"label": i, "wnid": w, "name": n} for i, (w, n) in enumerate(CLASS_NAMES.items())]
+
+    def card_for(diff: float) -> dict[str, Any]:
+        card = build_card(net, version=f"supervised-tiny-{'x'.join(map(str, widths))}-seed{seed}", classes=classes,
+                          parity_diff=diff, training={"config": {"widths": list(widths)}, "steps": 0})
+        card["note"] = UNTRAINED
+        return card
+
+    return export_with_card(net, out_dir / "supervised.onnx", onnx_spec(), card_for).card
+
+
+# The tiny features card's blocks: every block of the trunk and of the context encoder is served somewhere.
+TINY_FEATURE_BLOCKS = {"random": 1, "colorization": 2, "jigsaw": 3, "rotation": 4, "context": 2, "inpainting": 4,
+                       "supervised": 3}
+
+
+def tiny_features(out_dir: Path) -> Path:
+    """The two references (random.onnx, supervised.onnx) and the features card over every model in ``out_dir``
+    (the other tasks' tiny models first: it comes last in TINY's order); the card's path."""
+    from training.export_features import write_features_card
+
+    tiny_random(out_dir)
+    tiny_supervised(out_dir)
+    return write_features_card(out_dir, None, blocks=TINY_FEATURE_BLOCKS)
+
+
 # One untrained stand-in per registered task (a new task adds its own here).
 TINY: dict[str, Callable[[Path], Path]] = {
-    "colorization": tiny_colorization,
+    "colorization": tiny_colorizations,
     "jigsaw": tiny_jigsaw,
     "rotation": tiny_rotation,
     "inpainting": tiny_inpainting,
+    "context": tiny_context,
+    "features": tiny_features,  # after every model it lists
 }
 
 

@@ -10,7 +10,8 @@ from training.sources import add_share_arguments, shares_of
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=["classification", "regression"], default="classification")
-    p.add_argument("--out", type=Path, default=None, help="run folder (default runs/colorization-KIND)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="run folder (default runs/colorization-KIND, runs/colorization-hints with --hints)")
     p.add_argument("--crop", type=int, default=64)
     p.add_argument(
         "--imagenette-size", type=int, default=128, help="side imagenette photos are cached at; crops come from it"
@@ -23,12 +24,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zoom", type=float, nargs=2, default=(1.0, 1.0), metavar=("MIN", "MAX"),
                    help="imagenette windows of crop x z px (z log-uniform in [MIN, MAX]) resized to the crop")
     p.add_argument("--prior-images", type=int, default=3000)
+    p.add_argument("--hints", action="store_true",
+                   help="train the hint network (card colorization-hints): L plus 3 planes of colour hints sampled "
+                        "from the true colours; warm-start it from the plain model with --init-from")
+    p.add_argument("--max-hints", type=int, default=20, help="--hints: at most this many points per photo")
+    p.add_argument("--hint-patch", type=int, default=5,
+                   help="--hints: a hint's colour is the true ab averaged over a square of side 1, 3, ..., this")
+    p.add_argument("--hint-gain", type=float, default=10.0,
+                   help="--hints: the planes are multiplied by this inside the network, so their weights (zero at a "
+                        "warm start) learn this many times faster than the warm-started ones")
     add_share_arguments(p)
     add_loop_arguments(p, steps=7000, val_images=300)
 
 
 def run(args: argparse.Namespace) -> int:
-    out = args.out or Path("runs") / f"colorization-{args.kind}"
+    out = args.out or Path("runs") / ("colorization-hints" if args.hints else f"colorization-{args.kind}")
     task = ColorizationTask(colorization_config(args))
     task.total_steps = args.steps
     return run_and_report(task, loop_config(args), out)
@@ -48,4 +58,8 @@ def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
         val_images=args.val_images,
         limit=args.limit,
         shares=shares_of(args),
+        hints=args.hints,
+        max_hints=args.max_hints,
+        hint_patch=args.hint_patch,
+        hint_gain=args.hint_gain,
     )

@@ -89,18 +89,24 @@ def _conv_bn_pairs(model: nn.Module, skip: tuple[nn.Module, ...] = ()) -> list[t
     return pairs
 
 
-def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor, skip: tuple[nn.Module, ...] = ()) -> None:
+def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor, skip: tuple[nn.Module, ...] = (),
+               grow: tuple[nn.Module, ...] = ()) -> None:
     """Load an exported model's weights into ``model`` (same architecture), BatchNorms fitted on ``sample``.
 
-    Modules in ``skip`` (a head the export does not have yet) keep their fresh initialisation.
+    Modules in ``skip`` (a head the export does not have yet) keep their fresh initialisation. A convolution in
+    ``grow`` may take more input channels than the export's (new inputs): those channels' weights start at zero,
+    so the network computes the export's function whatever the new inputs hold. Every other shape must match.
     """
     _load_layer_norms(model, onnx_path, skip)
     layers = onnx_layer_weights(onnx_path)
     pairs = _conv_bn_pairs(model, skip)
     if len(layers) != len(pairs):
         raise WarmStartError(f"{onnx_path}: {len(layers)} conv/linear layers, the network has {len(pairs)}")
+    grown = {id(m) for m in grow}
     hooks = []
     for (layer, bn), (w, b) in zip(pairs, layers, strict=True):
+        if id(layer) in grown:
+            w = widened(w, tuple(layer.weight.shape))
         if tuple(layer.weight.shape) != w.shape:
             raise WarmStartError(f"{onnx_path}: weight {w.shape}, the network expects {tuple(layer.weight.shape)}")
         with torch.no_grad():
@@ -119,6 +125,16 @@ def warm_start(model: nn.Module, onnx_path: Path, sample: torch.Tensor, skip: tu
         for h in hooks:
             h.remove()
     model.train(was_training)
+
+
+def widened(w: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A stored conv weight (out, c, k, k) -> ``shape`` (out, c', k, k), c' >= c, the new input channels zero.
+    Any other difference is returned unchanged, for warm_start's shape check to refuse."""
+    if len(shape) != w.ndim or shape[1] < w.shape[1] or shape[:1] + shape[2:] != w.shape[:1] + w.shape[2:]:
+        return w
+    out = np.zeros(shape, w.dtype)
+    out[:, : w.shape[1]] = w
+    return out
 
 
 def _load_layer_norms(model: nn.Module, onnx_path: Path, skip: tuple[nn.Module, ...] = ()) -> None:

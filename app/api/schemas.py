@@ -54,11 +54,14 @@ def job_links(job: Job) -> Links:
     base = f"{API_PREFIX}/jobs/{job.id}"
     links = Links(self=base)
     if job.status == "succeeded":
-        links.result = f"{base}/result"
         try:
-            extra = get_task(job.kind).links(base, job.result or {})
+            spec = get_task(job.kind)
         except KeyError:
-            extra = {}  # a kind no longer registered: its result still is
+            spec = None  # a kind no longer registered: its result still is
+        # A task without an output called "result" (features: neighbours and filters) gets no result link.
+        if spec is None or any(o.name == "result" for o in spec.outputs):
+            links.result = f"{base}/result"
+        extra = spec.links(base, job.result or {}) if spec is not None else {}
         links = Links(self=base, result=links.result, **extra)
     return links
 

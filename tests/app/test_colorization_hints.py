@@ -1,10 +1,13 @@
 """Colour hints through the HTTP API, end to end: real Redis, a real worker, a tiny real model."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
+from app.main import create_app
 from models.color import rgb8_to_lab
 from tests.app.test_colorization import colorize_now, png_array
 from tests.imagecorpus import good_files
@@ -59,13 +62,33 @@ def test_bad_hints_are_refused_at_submission_with_a_clear_422(api, hints, says):
         assert says in resp.json()["detail"]
 
 
-def test_the_hint_network_method_answers_503_while_its_model_is_not_installed(api):
-    resp = api.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]),
-                    params={"hints": json.dumps(HINT), "hint_method": "network"})
-    assert resp.status_code == 503, resp.text
-    assert "colorization-hints" in resp.json()["detail"]
+def test_the_hint_network_method_runs_the_hint_model_with_the_points_inside(api):
+    job = colorize_now(api, good_files()["rgb.jpg"], hints=json.dumps(HINT), hint_method="network")
+    assert job["status"] == "succeeded", job
+    assert job["result"]["model"]["name"] == "colorization-hints"
+    assert job["result"]["hints"] == {"points": 1, "palette": 0, "method": "network"}
+    original = png_array(api.get(job["links"]["result"]).content)
+    assert original.shape == (64, 96, 3)
+    # Its stored distribution already has the point in: a re-decode must not pull the pixel to it a second time
+    # (the distribution method would: see test_recolor_reapplies_the_jobs_hints_or_takes_new_ones).
+    same = api.get(job["links"]["recolor"], params={"temperature": job["result"]["temperature"]})
+    assert same.status_code == 200
+    assert np.abs(png_array(same.content).astype(int) - original).max() <= 3  # float16 storage only
     bad = api.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]), params={"hint_method": "magic"})
     assert bad.status_code == 422
+
+
+def test_the_hint_network_method_answers_503_when_its_model_is_not_installed(service_settings, tmp_path):
+    models = tmp_path / "models"  # the plain model only
+    models.mkdir()
+    for path in service_settings.models_dir.glob("colorization.*"):
+        shutil.copy(path, models / path.name)
+    with TestClient(create_app(service_settings.model_copy(update={"models_dir": models}))) as client:
+        resp = client.post("/api/v1/colorization", files=image_field(good_files()["rgb.jpg"]),
+                           params={"hints": json.dumps(HINT), "hint_method": "network"})
+    assert resp.status_code == 503, resp.text
+    assert "colorization-hints model is not installed" in resp.json()["detail"]
+    assert "pretext export colorization" in resp.json()["detail"]
 
 
 def test_recolor_reapplies_the_jobs_hints_or_takes_new_ones(api):

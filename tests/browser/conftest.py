@@ -26,7 +26,9 @@ from tests.browser.helpers import (
     SHIPPED_MODELS,
     TIMEOUT_MS,
     LiveServer,
+    merged_models,
     shipped_models_ready,
+    shipped_serves_every_task,
     shot,
 )
 from tests.service_fixtures import RedisServer, Worker, run_redis, run_worker, wait_until, worker_env
@@ -41,9 +43,14 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_models_dir(request: pytest.FixtureRequest) -> Path:
-    """The shipped models when all are there, else the tiny untrained ones (built on demand)."""
-    return SHIPPED_MODELS if shipped_models_ready() else request.getfixturevalue("tiny_models_dir")
+def browser_models_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped models when all are there, with the tiny untrained one of any task whose model is not
+    shipped yet; else the tiny ones alone (built on demand)."""
+    if not shipped_models_ready():
+        return request.getfixturevalue("tiny_models_dir")
+    if shipped_serves_every_task():
+        return SHIPPED_MODELS
+    return merged_models(request.getfixturevalue("tiny_models_dir"), tmp_path_factory.mktemp("browser-models"))
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +71,9 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def browser_worker(browser_redis: RedisServer, browser_models_dir: Path,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
-    w = run_worker("browser", worker_env(browser_redis.url, browser_models_dir), tmp_path_factory.mktemp("logs"))
+    # The features page asks about a sample on arrival: its index (48 photos) goes to a cache of its own.
+    env = worker_env(browser_redis.url, browser_models_dir, cache_dir=tmp_path_factory.mktemp("browser-cache"))
+    w = run_worker("browser", env, tmp_path_factory.mktemp("logs"))
     yield w
     w.stop()
 

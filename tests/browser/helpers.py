@@ -113,6 +113,25 @@ def shipped_models_ready() -> bool:
                for m in SHIPPED)
 
 
+def shipped_serves_every_task() -> bool:
+    """Whether models/weights has the card of every registered task's model (a new task's may not be yet)."""
+    from core.tasks import all_tasks
+
+    return all((SHIPPED_MODELS / f"{spec.model}.json").is_file() for spec in all_tasks())
+
+
+def merged_models(tiny: Path, target: Path) -> Path:
+    """``target`` holding links to the tiny models, the shipped ones in their place where there are any."""
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in (tiny, SHIPPED_MODELS):
+        for file in folder.iterdir():
+            if file.is_file():
+                link = target / file.name
+                link.unlink(missing_ok=True)
+                link.symlink_to(file.resolve())
+    return target
+
+
 def fake_openapi(live_server: LiveServer, without: str) -> str:
     """The server's /openapi.json with one path removed: the page then thinks the endpoint is missing."""
     spec = live_server.client.get("/openapi.json").json()

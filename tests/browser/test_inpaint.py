@@ -26,10 +26,10 @@ from tests.browser.helpers import (
     DOCS_IMG,
     EXPECTED_CONSOLE,
     PHONE,
-    SHIPPED_MODELS,
     TIMEOUT_MS,
     LiveServer,
     docs_photo,
+    merged_models,
     png_photo,
     png_pixels,
     save_screenshot,
@@ -82,18 +82,6 @@ LOADED = """([id, w, h]) => { const img = document.getElementById(id);
 
 def has_inpainting(models: Path) -> bool:
     return all((models / f"{card}.json").is_file() for card in CARDS.values())
-
-
-def merged_models(tiny: Path, target: Path) -> Path:
-    """``target`` holding links to the tiny models, the shipped ones in their place where there are any."""
-    target.mkdir(parents=True, exist_ok=True)
-    for folder in (tiny, SHIPPED_MODELS):
-        for file in folder.iterdir():
-            if file.is_file():
-                link = target / file.name
-                link.unlink(missing_ok=True)
-                link.symlink_to(file.resolve())
-    return target
 
 
 @pytest.fixture(scope="module")

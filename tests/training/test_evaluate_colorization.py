@@ -4,6 +4,7 @@ tenth and the test photos per folder, with the hue error beside the AuCs."""
 import argparse
 import json
 
+import numpy as np
 import pytest
 
 from training import evaluate_colorization
@@ -88,3 +89,98 @@ def test_without_the_wider_splits_the_rest_is_still_evaluated(tiny_model, datase
 def test_no_extra_splits_keeps_the_old_datasets(tiny_model, tmp_path):
     data, _ = evaluate(tmp_path, "--no-extra-splits", "--datasets", "imagenette-val,flowers-train")
     assert list(data["datasets"]) == ["imagenette-val"] and data["skipped"] == []
+
+
+@pytest.fixture
+def supervised_run(datasets_dir, isolated_settings, tmp_path):
+    from training.loop import LoopConfig, train
+    from training.supervised import SupervisedConfig, SupervisedTask
+
+    train(SupervisedTask(SupervisedConfig(limit=12, val_images=12)),
+          LoopConfig(steps=2, batch_size=4, warmup_steps=1, validate_every=2, checkpoint_every=2), tmp_path / "sup")
+    return tmp_path / "sup"
+
+
+def classifier_only(out, *extra):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    return run(p.parse_args(["--classifier-only", "--regression", "", "--out", str(out), *extra]))
+
+
+def test_the_classifier_test_adds_its_section_and_keeps_the_report(tiny_model, supervised_run, tmp_path):
+    import torch
+
+    from training.classifier_test import COLORIZED, GRAY, TRUE
+    from training.supervised import SupervisedConfig, SupervisedNet, SupervisedTask
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("# Colorization evaluation\n\nA note added by hand.\n")
+    (out / "report.json").write_text(json.dumps({"datasets": {}, "note": "kept"}))
+    for _ in range(2):  # a second run replaces the section rather than adding another
+        assert classifier_only(out, "--classifier-images", "12", "--supervised-run", str(supervised_run)) == 0
+    result = json.loads((out / "classifier_test.json").read_text())
+    assert result["photos"] == 12 and set(result["top1"]) == {GRAY, COLORIZED, TRUE}
+    assert all(0.0 <= v <= 1.0 for v in result["top1"].values())
+    assert all(0.0 <= v <= 1.0 for v in result["same_answer_as_true_colours"].values())
+    # The true colours go in exactly as the classifier's own validation takes them.
+    net = SupervisedNet()
+    net.load_state_dict(torch.load(supervised_run / "checkpoint.pt", weights_only=False)["model"])
+    with torch.no_grad():
+        val = SupervisedTask(SupervisedConfig(limit=12, val_images=12)).validate(net.eval())
+    assert result["top1"][TRUE] == pytest.approx(val["val_top1"])
+    md = (out / "report.md").read_text()
+    assert md.startswith("# Colorization evaluation\n\nA note added by hand.\n")
+    assert md.count("## Classifier test") == 1 and "| true colours |" in md
+    report = json.loads((out / "report.json").read_text())
+    assert report["note"] == "kept" and report["classifier_test"]["top1"] == result["top1"]
+    assert "# Classifier test" in (out / "classifier_test.md").read_text()
+
+
+def test_the_classifier_sees_gray_colorized_and_the_photo_itself(tiny_model):
+    from models.color import rgb8_to_lab
+    from models.colorization_model import ColorizationModel
+    from training.classifier_test import COLORIZED, GRAY, TRUE, versions
+    from training.datasets import ZipSplit
+
+    split = ZipSplit("imagenette-val")
+    cls = ColorizationModel("colorization", device="cpu")
+    v = versions(split.rgb(0), cls, None)
+    assert set(v) == {GRAY, COLORIZED, TRUE} and all(x.shape == (64, 64, 3) for x in v.values())
+    np.testing.assert_array_equal(v[TRUE], split.cached(80, 1)[0, 8:72, 8:72])
+    gray = v[GRAY].astype(int)
+    assert (gray[..., 0] == gray[..., 1]).all() and (gray[..., 1] == gray[..., 2]).all()
+    assert np.abs(rgb8_to_lab(v[GRAY])[..., 1:]).max() < 0.5
+    assert np.abs(rgb8_to_lab(v[TRUE])[..., 1:]).max() > 5  # the photo has colour, and the gray version none
+
+
+def test_the_classifier_test_needs_a_classifier(tiny_model, tmp_path):
+    assert classifier_only(tmp_path / "out", "--supervised-run", str(tmp_path / "none")) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_share_won_back_is_the_formula():
+    from training.classifier_test import COLORIZED, GRAY, TRUE, markdown, recovered
+
+    result = {"top1": {GRAY: 0.5, COLORIZED: 0.6, TRUE: 0.7},
+              "same_answer_as_true_colours": {GRAY: 0.8, COLORIZED: 0.9},
+              "classifier": "c", "photos": 3, "split": "imagenette-val", "input": "x", "colorization_version": "v",
+              "regression_version": None, "serve_short_sides": [192], "temperature": 0.6, "command": "c",
+              "seconds": {"total": 1.0}}
+    assert recovered(result) == pytest.approx(0.5)
+    assert "50% of what gray loses is won back" in markdown(result)
+
+
+def test_the_exported_classifier_in_the_models_folder_is_the_default_and_agrees_with_its_run(
+        tiny_model, supervised_run, isolated_settings, tmp_path):
+    from training import export_supervised
+
+    p = argparse.ArgumentParser()
+    export_supervised.add_arguments(p)
+    assert export_supervised.run(p.parse_args(["--run", str(supervised_run)])) == 0
+    assert (isolated_settings.models_dir / "supervised.onnx").is_file()
+    assert classifier_only(tmp_path / "onnx", "--classifier-images", "6") == 0
+    assert classifier_only(tmp_path / "run", "--classifier-images", "6", "--supervised-run", str(supervised_run)) == 0
+    onnx, torch_run = (json.loads((tmp_path / d / "classifier_test.json").read_text()) for d in ("onnx", "run"))
+    assert onnx["classifier"].startswith(str(isolated_settings.models_dir / "supervised.onnx"))
+    assert onnx["top1"] == torch_run["top1"] and onnx["input"] == torch_run["input"]
