@@ -80,11 +80,15 @@ def test_a_missing_model_is_503_with_a_clear_detail(tmp_path, service_settings):
         assert client.get("/api/v1/models").json() == {"data": [], "count": 0}
 
 
-def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api):
+def test_models_lists_cards_without_the_bulky_arrays_unless_asked(api, tiny_models_dir):
     cards = api.get("/api/v1/models").json()
-    assert cards["count"] == 5
+    on_disk = sorted(path.stem for path in tiny_models_dir.glob("*.json"))
+    assert cards["count"] == len(on_disk)
     by_name = {card["name"]: card for card in cards["data"]}
-    assert sorted(by_name) == ["colorization", "inpainting", "inpainting-adversarial", "jigsaw", "rotation"]
+    assert sorted(by_name) == on_disk
+    # Every task's model, and the second inpainting model, the reference trunks and the features card.
+    assert {"colorization", "context", "features", "inpainting", "inpainting-adversarial", "jigsaw", "random",
+            "rotation", "supervised"} <= set(by_name)
     # The task's default model; the adversarial one answers to ?model=adversarial.
     assert by_name["inpainting"]["served_by"] == "inpainting" and by_name["inpainting-adversarial"]["served_by"] is None
     assert all(card["available"] is True for card in cards["data"])

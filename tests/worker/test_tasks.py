@@ -149,8 +149,8 @@ def test_a_finished_job_delivered_again_is_not_run_twice(worker, job_store, cele
 def test_every_task_has_a_declared_queue_a_route_and_a_job_function():
     config = celery_config(Settings(REDIS_URL="redis://127.0.0.1:1/0", broker_visibility_timeout_s=7))
     assert [q.name for q in config["task_queues"]] == list(queue_names()) == [
-        "colorization", "jigsaw", "rotation", "context", "inpainting",
-        "colorization-large", "jigsaw-large", "rotation-large", "context-large", "inpainting-large"]
+        "colorization", "jigsaw", "rotation", "context", "inpainting", "features",
+        "colorization-large", "jigsaw-large", "rotation-large", "context-large", "inpainting-large", "features-large"]
     assert config["task_create_missing_queues"] is False
     assert config["task_routes"]["pretext.colorization"] == {"queue": "colorization"}
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
