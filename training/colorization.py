@@ -58,7 +58,7 @@ class ColorizationConfig:
     hints: bool = False  # the hint network: L plus 3 planes of hints sampled from the true colours
     max_hints: int = 20  # at most this many points per photo (training.colorization_hints)
     hint_patch: int = 5  # a hint's colour is the mean true ab over a square of side 1, 3, ..., hint_patch
-    hint_gain: float = 10.0  # the planes' factor inside the network: their weights learn this much faster
+    hint_gain: float = 100.0  # the planes' factor inside the network: their weights learn this much faster
 
     def __post_init__(self) -> None:
         # Caught here, before the prior and the photo caches cost minutes, not as a crash at the first batch.

@@ -68,8 +68,8 @@ class ColorizationNet(nn.Module):
     The hint network (``in_channels`` 4) takes L and the 3 hint planes of models.hints.hint_planes_at,
     (B, 4, H, W); the planes are multiplied by ``hint_gain`` (a buffer, so checkpoints and exports keep it) before
     the first convolution. With Adam, whose steps do not scale with a weight's size, a gain g makes their weights
-    learn g times faster: a warm start's L weights sit at the BatchNorm-folded scale, about 10 times that of a
-    fresh initialisation, and the hint weights start at zero beside them.
+    learn g times faster: a warm start's L weights sit at the BatchNorm-folded scale (mean |w| ~4), and the hint
+    weights start at zero beside them.
     """
 
     def __init__(self, out_channels: int, widths: tuple[int, ...] = WIDTHS, in_channels: int = 1,

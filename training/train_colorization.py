@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-hints", type=int, default=20, help="--hints: at most this many points per photo")
     p.add_argument("--hint-patch", type=int, default=5,
                    help="--hints: a hint's colour is the true ab averaged over a square of side 1, 3, ..., this")
-    p.add_argument("--hint-gain", type=float, default=10.0,
+    p.add_argument("--hint-gain", type=float, default=100.0,
                    help="--hints: the planes are multiplied by this inside the network, so their weights (zero at a "
                         "warm start) learn this many times faster than the warm-started ones")
     add_share_arguments(p)
