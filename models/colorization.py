@@ -27,6 +27,11 @@ def normalise_l(l_channel: np.ndarray) -> np.ndarray:
     return ((np.asarray(l_channel, dtype=np.float32) - L_CENTRE) / L_SCALE).astype(np.float32)
 
 
+def denormalise_l(l_norm: np.ndarray) -> np.ndarray:
+    """Network input in [-1, 1] -> L in [0, 100], float32, same shape (the inverse of ``normalise_l``)."""
+    return (np.asarray(l_norm, dtype=np.float32) * L_SCALE + L_CENTRE).astype(np.float32)
+
+
 def network_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     """(w, h) the network runs at: shorter side ~short_side, multiples of 8, long side capped."""
     scale = short_side / min(width, height)

@@ -10,12 +10,22 @@ from models.colorization import (
     ColorizationSpec,
     apply_ab,
     decode_output,
+    denormalise_l,
     mirror_averaged,
     preprocess,
     scales_averaged,
 )
 from models.distribution import log_probabilities
-from models.hints import HintParams, Hints, apply_prior, hint_planes, hinted_ab, hinted_ab_regression, palette_prior
+from models.hints import (
+    HINT_PLANES,
+    HintParams,
+    Hints,
+    apply_prior,
+    hint_planes,
+    hinted_ab,
+    hinted_ab_regression,
+    palette_prior,
+)
 from models.runtime import Device, load_session
 
 
@@ -63,7 +73,7 @@ class ColorizationModel:
         if self.takes_hints:
             height, width = rgb8.shape[:2]
             points = hints.points if hints else ()
-            planes = hint_planes(points, width, height, l_in.shape[2], l_in.shape[3])[None]  # (1, 3, h, w)
+            planes = hint_planes(points, width, height, denormalise_l(l_in[0, 0]))[None]  # (1, 6, h, w)
             x = np.concatenate([l_in, planes], axis=1)  # mirrored together: a hint moves with its pixel
 
             def run(x: np.ndarray) -> np.ndarray:
@@ -75,10 +85,11 @@ class ColorizationModel:
         return self.run(l_in)
 
     def run(self, l_in: np.ndarray, planes: np.ndarray | None = None) -> np.ndarray:
-        """(B, 1, h, w) normalised L [+ (B, 3, h, w) hint planes] -> (B, C, h/4, w/4) raw network output."""
+        """(B, 1, h, w) normalised L [+ (B, 6, h, w) hint planes] -> (B, C, h/4, w/4) raw network output."""
         feed = {self.input_name: l_in}
         if self.hints_name is not None:
-            feed[self.hints_name] = np.zeros((len(l_in), 3, *l_in.shape[2:]), np.float32) if planes is None else planes
+            no_hints = np.zeros((len(l_in), HINT_PLANES, *l_in.shape[2:]), np.float32)
+            feed[self.hints_name] = no_hints if planes is None else planes
         return self.session.run(None, feed)[0]
 
     def colorize(self, rgb8: np.ndarray, temperature: float | None = None, hints: Hints | None = None,

@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from models.cards import ContextCard, load_card_as, models_dir
 from models.context import (
+    POSITION_NAMES,
     PatchBox,
+    as_grid,
     crop_patch,
     nearest_position,
     position_probabilities,
@@ -28,6 +31,19 @@ class ContextResult:
     truth: int | None  # the neighbour place the second patch is at, None when it is at none
     centre: np.ndarray  # (S, S, 3) uint8, the centre patch as cut from the photo
     piece: np.ndarray  # (S, S, 3) uint8, the second patch as cut from the photo
+
+    def answer_fields(self) -> dict[str, Any]:
+        """The network's answer as the API's job result and the CLI's JSON word it."""
+        truth = self.truth
+        return {
+            "probabilities": [float(p) for p in self.probabilities],
+            "grid": as_grid(self.probabilities),
+            "predicted": self.predicted,
+            "predicted_name": POSITION_NAMES[self.predicted],
+            "truth": truth,
+            "truth_name": None if truth is None else POSITION_NAMES[truth],
+            "correct": None if truth is None else self.predicted == truth,
+        }
 
 
 class ContextModel:

@@ -54,8 +54,10 @@ Two ways of using the hints without a new network, plus a model-free baseline:
    gray (ab = 0) where the total weight falls below ``floor``.
 
 4. The network method (card colorization-hints, Zhang, Zhu et al. SIGGRAPH 2017): the point hints go into a
-   hint-conditioned network as 3 input planes (``hint_planes``; ``hint_planes_at`` is the one definition, shared
-   with training.colorization_hints); a palette stays a prior over its output.
+   hint-conditioned network as ``HINT_PLANES`` input planes (``hint_planes``; ``hint_planes_at`` is the one
+   definition, shared with training.colorization_hints): the sparse points as in the paper, and the baseline
+   kernel's sums (3.) on the input grid, so the network starts from the model-free spread and learns where
+   to trust it; a palette stays a prior over its output.
 
 All parameters live in ``HintParams`` / ``BaselineParams``, with defaults chosen by
 ``pretext evaluate hints --tune`` on validation data (imagenette-val and held-back tenths, never the test
@@ -82,6 +84,7 @@ PALETTE_KEYS = frozenset({"palette"})
 BASELINE_SHORT_SIDE = 192  # the baseline's working grid: the network's input size
 REFERENCE_SIDE = 128  # a reference photo is reduced to this short side before its histogram is taken
 CUTOFF_SIGMAS = 3.0  # w = exp(-9) ~ 1e-4 beyond: not worth a Dijkstra step
+HINT_PLANES = 6  # the hint network's hint input: 3 sparse planes (a, b, mask) and the baseline's spread (3)
 
 
 # ----------------------------------------------------------------------------------------------------- parsing
@@ -435,6 +438,30 @@ def working_size(width: int, height: int, short_side: int = BASELINE_SHORT_SIDE)
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def kernel_sums(cells: np.ndarray, ab: np.ndarray, l_grid: np.ndarray,
+                params: BaselineParams = BaselineParams()) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 2) int (row, col) hint cells of an (h, w) grid, their (n, 2) ab and the grid's (h, w) lightness ->
+    the baseline kernel's sums: num (h, w, 2) = sum_i k_i(x) c_i and den (h, w) = sum_i k_i(x), with
+    k_i(x) = k_s(|x - x_i|) k_L(|L(x) - L(x_i)|) (module docstring, 3). The one definition of that kernel, for the
+    baseline and for the hint network's spread planes."""
+    h, w = l_grid.shape
+    if not len(cells):
+        return np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32)
+    unit = 100.0 / min(h, w)  # one cell in % of the short side
+    dy2 = (np.arange(h)[None, :, None] - cells[:, 0, None, None]) ** 2 * unit**2  # (n, h, 1)
+    dx2 = (np.arange(w)[None, None, :] - cells[:, 1, None, None]) ** 2 * unit**2  # (n, 1, w)
+    l_hint = l_grid[cells[:, 0], cells[:, 1]]  # (n,)
+    ab = np.asarray(ab, np.float32)
+    num, den = np.zeros((2, h, w), np.float32), np.zeros((h, w), np.float32)
+    for i in range(0, len(cells), 8):  # 8 hints at a time: memory stays ~8 grids whatever the count
+        part = slice(i, i + 8)
+        k = np.exp(-(dy2[part] + dx2[part]) / params.spatial_sigma**2
+                   - ((l_grid[None] - l_hint[part, None, None]) / params.lightness_sigma) ** 2).astype(np.float32)
+        num += np.tensordot(ab[part], k, axes=(0, 0))  # (2, h, w)
+        den += k.sum(0)
+    return np.moveaxis(num, 0, -1), den
+
+
 def baseline_ab(rgb8: np.ndarray, points: tuple[PointHint, ...],
                 params: BaselineParams = BaselineParams()) -> np.ndarray:
     """(H, W, 3) uint8 photo + point hints -> (h, w, 2) float32 ab on a working grid, by the plain edge-aware
@@ -445,41 +472,42 @@ def baseline_ab(rgb8: np.ndarray, points: tuple[PointHint, ...],
     if not points:
         return np.zeros((h, w, 2), np.float32)
     cells = grid_cells(points, width, height, h, w)  # (n, 2)
-    ab = colours_ab([p.rgb for p in points])  # (n, 2)
-    unit = 100.0 / min(h, w)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)  # (h, w)
-    num = np.zeros((h, w, 2), np.float64)
-    den = np.zeros((h, w), np.float64)
-    for (r, c), ab_i in zip(cells, ab, strict=True):
-        r2 = ((yy - r) ** 2 + (xx - c) ** 2) * unit**2
-        k = np.exp(-r2 / params.spatial_sigma**2 - ((l_grid - l_grid[r, c]) / params.lightness_sigma) ** 2)
-        num += k[..., None] * ab_i
-        den += k
+    num, den = kernel_sums(cells, colours_ab([p.rgb for p in points]), l_grid, params)
     return (num / np.maximum(den, params.floor)[..., None]).astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------- network method
 
 
-def hint_planes_at(cells: np.ndarray, ab: np.ndarray, h: int, w: int, ab_scale: float = 110.0) -> np.ndarray:
-    """(n, 2) int (row, col) cells of an (h, w) network input and their (n, 2) ab -> (3, h, w) float32 planes:
-    a / ab_scale, b / ab_scale at each cell and a mask of 1 there, 0 elsewhere; a repeated cell keeps its last
-    hint. The one definition of the hint network's input, for serving (``hint_planes``) and training."""
-    planes = np.zeros((3, h, w), np.float32)
+def hint_planes_at(cells: np.ndarray, ab: np.ndarray, l_plane: np.ndarray, ab_scale: float = 110.0) -> np.ndarray:
+    """(n, 2) int (row, col) cells of an (h, w) network input, their (n, 2) ab and the input's (h, w) lightness
+    (0..100) -> (HINT_PLANES, h, w) float32 planes: the sparse points (a / ab_scale, b / ab_scale at each cell
+    and a mask of 1 there, 0 elsewhere; a repeated cell keeps its last hint), then the baseline kernel's spread
+    of them (``kernel_sums``: sum_i k_i a_i / ab_scale, sum_i k_i b_i / ab_scale, sum_i k_i). The one definition
+    of the hint network's input, for serving (``hint_planes``) and training (training.colorization_hints)."""
+    h, w = l_plane.shape
+    planes = np.zeros((HINT_PLANES, h, w), np.float32)
     if len(cells):
+        # One hint per cell, the last: reversed, np.unique's first occurrence is the last one.
+        _, first = np.unique((cells[::-1, 0] * w + cells[::-1, 1]), return_index=True)
+        cells, ab = cells[::-1][first], np.asarray(ab)[::-1][first]
         rows, cols = cells[:, 0], cells[:, 1]
         planes[0, rows, cols] = ab[:, 0] / ab_scale
         planes[1, rows, cols] = ab[:, 1] / ab_scale
         planes[2, rows, cols] = 1.0
+        num, den = kernel_sums(cells, ab, l_plane)
+        planes[3:5] = np.moveaxis(num, -1, 0) / ab_scale
+        planes[5] = den
     return planes
 
 
-def hint_planes(points: tuple[PointHint, ...], width: int, height: int, h: int, w: int,
+def hint_planes(points: tuple[PointHint, ...], width: int, height: int, l_plane: np.ndarray,
                 ab_scale: float = 110.0) -> np.ndarray:
-    """Point hints on a width x height photo -> (3, h, w) float32 input planes of the hint-conditioned network
-    (card colorization-hints, after Zhang et al. 2017) at input size (h, w): ``hint_planes_at`` of the cells
-    holding the hinted pixels, with the hints' own ab."""
+    """Point hints on a width x height photo and the network input's (h, w) lightness (0..100) ->
+    (HINT_PLANES, h, w) float32 input planes of the hint-conditioned network (card colorization-hints, after
+    Zhang et al. 2017): ``hint_planes_at`` of the cells holding the hinted pixels, with the hints' own ab."""
+    h, w = l_plane.shape
     if not points:
-        return np.zeros((3, h, w), np.float32)
+        return np.zeros((HINT_PLANES, h, w), np.float32)
     cells = grid_cells(points, width, height, h, w)
-    return hint_planes_at(cells, colours_ab([p.rgb for p in points]), h, w, ab_scale)
+    return hint_planes_at(cells, colours_ab([p.rgb for p in points]), l_plane, ab_scale)

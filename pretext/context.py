@@ -11,7 +11,7 @@ import numpy as np
 from core.errors import BadParameterError, PretextError
 from core.settings import get_settings
 from core.tasks.context import ContextParams, parse_box, parse_point, position_name
-from models.context import MIN_SIDE, N_POSITIONS, POSITION_NAMES, as_grid, positions_on_photo
+from models.context import MIN_SIDE, N_POSITIONS, positions_on_photo
 from models.context_model import ContextModel
 from models.imageio import load_image
 
@@ -69,13 +69,7 @@ def answer(model: ContextModel, rgb8: np.ndarray, params: ContextParams, rng: np
         "box": box.as_dict(),
         "other_box": other.as_dict(),
         "position": params.position,
-        "probabilities": [float(p) for p in out.probabilities],
-        "grid": as_grid(out.probabilities),
-        "predicted": out.predicted,
-        "predicted_name": POSITION_NAMES[out.predicted],
-        "truth": out.truth,
-        "truth_name": None if out.truth is None else POSITION_NAMES[out.truth],
-        "correct": None if out.truth is None else out.predicted == out.truth,
+        **out.answer_fields(),
     }
 
 

@@ -12,6 +12,8 @@ error (raw and class-rebalanced, pixels pooled at stride 4; training.metrics).
 ``--tune`` picks the baseline's two widths and the distribution method's parameters by coordinate descent on
 validation photos only (imagenette-val and the held-back tenth of the wider splits; never the test photos) and
 writes them to reports/hints/tuned.json; models.hints' dataclass defaults are set from that file by hand.
+``--validation`` measures the three methods at random hints on those validation photos (OUT/validation.json):
+where a hint network is chosen, and its temperature, before the test photos are measured once.
 """
 
 import argparse
@@ -41,6 +43,7 @@ from training.metrics import PIXEL_STRIDE, ab_error_cdf, auc, class_balance_weig
 from training.sources import EXTRA_SPLITS, holdout_indices
 
 COUNTS = (0, 1, 2, 5, 10, 20)
+VALIDATION_COUNTS = (0, 1, 5, 10, 20)
 PLACEMENTS = ("random", "worst")
 MAX_SIDE = 512  # test photos with a longer side are downscaled (Lanczos) to it before anything else
 TUNE_SIDE = 256  # validation photos likewise, when tuning
@@ -323,6 +326,36 @@ def tune(args: argparse.Namespace, model: ColorizationModel) -> int:
     return 0
 
 
+def validate(args: argparse.Namespace, model: ColorizationModel) -> int:
+    """The methods at random hints on validation photos: the figures a hint network is chosen by."""
+    photos = prepare(validation_photos(args.val_images, args.extra_images), TUNE_SIDE, model)
+    if not photos:
+        print("error: no validation photos", file=sys.stderr)
+        return 2
+    t = model.spec.default_temperature
+    methods = {BASELINE: baseline_method(BaselineParams()),
+               DISTRIBUTION: distribution_method(model.spec.centres, t, HintParams())}
+    network = ColorizationModel(HINT_MODEL, device="cpu", root=args.models_dir)
+    temperatures = args.network_temperatures or [network.spec.default_temperature]
+    for nt in temperatures:
+        methods[f"{NETWORK} T={nt}"] = network_method(network, nt)
+    tallies = evaluate(photos, methods, ("random",), VALIDATION_COUNTS, progress="validation photos")
+    results = {m: {str(n): tallies[(m, "random", n)].summary(model.spec.centres) for n in VALIDATION_COUNTS}
+               for m in methods}
+    out = {"command": " ".join(["pretext", *sys.argv[1:]]), "photos": len(photos), "max_side": TUNE_SIDE,
+           "sources": sorted({p.label.split("/")[0] for p in photos}), "model": model.card.version,
+           "network_model": network.card.version, "placement": "random", "results": results}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "validation.json").write_text(json.dumps(out, indent=2) + "\n")
+    lines = [f"| method | {' | '.join(map(str, VALIDATION_COUNTS))} |", "|---|" + "---|" * len(VALIDATION_COUNTS)]
+    for m, r in results.items():
+        cells = " | ".join(f"{r[str(n)]['psnr_db']:.2f}" for n in VALIDATION_COUNTS)
+        lines.append(f"| {m} | {cells} |")
+    print(f"PSNR (dB), {len(photos)} validation photos at <= {TUNE_SIDE} px, random hints; {network.card.version}")
+    print("\n".join(lines))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------------ report
 
 
@@ -415,11 +448,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("reports/hints"))
     p.add_argument("--photos-limit", type=int, default=None, help="first N test photos (default all)")
     p.add_argument("--tune", action="store_true", help="tune on validation photos and write OUT/tuned.json")
-    p.add_argument("--val-images", type=int, default=40, help="--tune: imagenette-val photos")
-    p.add_argument("--extra-images", type=int, default=25, help="--tune: held-back photos of each wider split")
+    p.add_argument("--val-images", type=int, default=40, help="--tune, --validation: imagenette-val photos")
+    p.add_argument("--extra-images", type=int, default=25,
+                   help="--tune, --validation: held-back photos of each wider split")
     p.add_argument("--rounds", type=int, default=1, help="--tune: coordinate-descent rounds")
     p.add_argument("--tune-placements", default="random", help="--tune: placements in the objective")
     p.add_argument("--no-palette", action="store_true", help="skip the palette table")
+    p.add_argument("--validation", action="store_true",
+                   help="the three methods at random hints on the validation photos (OUT/validation.json); needs "
+                        "the hint network")
+    p.add_argument("--network-temperatures", type=float, nargs="+", default=None,
+                   help="--validation: decode the hint network at each of these (default its card's)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -430,6 +469,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         if args.tune:
             return tune(args, model)
+        if args.validation:
+            return validate(args, model)
         network, network_note = None, None
         try:
             network = ColorizationModel(HINT_MODEL, device="cpu", root=args.models_dir)

@@ -1,7 +1,7 @@
 """``pretext export colorization``: checkpoint -> ONNX (dynamic batch, height, width) + model card.
 
 A hint network's run (``pretext train colorization --hints``) exports as the card colorization-hints, with a
-second input "hints": the 3 planes of models.hints.hint_planes at the input's size.
+second input "hints": the 6 planes of models.hints.hint_planes at the input's size.
 """
 
 import argparse
@@ -18,6 +18,7 @@ from core.tasks.colorization import HINT_MODEL
 from models.cards import models_dir
 from models.colorization import AB_SCALE
 from models.encoding import ANNEALED_T
+from models.hints import hint_planes_at
 from training.cli_types import sides
 from training.colorization_hints import HINT_CHANNELS
 from training.export_onnx import OnnxSpec, ParityError, export_with_card, run_provenance
@@ -28,7 +29,7 @@ HINTS_PAPER = ("Zhang, Zhu, Isola, Geng, Lin, Yu, Efros. Real-Time User-Guided I
 
 
 class HintInputs(nn.Module):
-    """The hint network with its two ONNX inputs: L (B, 1, H, W) and the hint planes (B, 3, H, W), concatenated."""
+    """The hint network with its two ONNX inputs: L (B, 1, H, W) and the hint planes (B, 6, H, W), concatenated."""
 
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
@@ -58,10 +59,16 @@ class PriorCorrected(nn.Module):
 
 
 def parity_hints(batch: int, h: int, w: int, gen: torch.Generator) -> torch.Tensor:
-    """(batch, 3, h, w) hint planes with about 1% of the pixels hinted: ab / 110 in [-1, 1] and the mask."""
-    mask = (torch.rand(batch, 1, h, w, generator=gen) < 0.01).float()
-    ab = (torch.rand(batch, 2, h, w, generator=gen) * 2 - 1) * mask
-    return torch.cat([ab, mask], dim=1)
+    """(batch, 6, h, w) hint planes as serving builds them (models.hints.hint_planes_at): about 0.2% of the
+    pixels hinted with random colours on a random lightness."""
+    seed = int(torch.randint(0, 2**31, (1,), generator=gen))
+    rng = np.random.default_rng(seed)
+    planes = []
+    for _ in range(batch):
+        n = max(1, round(h * w * 0.002))
+        cells = np.stack([rng.integers(0, h, n), rng.integers(0, w, n)], 1)
+        planes.append(hint_planes_at(cells, rng.uniform(-80, 80, (n, 2)), rng.uniform(0, 100, (h, w))))
+    return torch.from_numpy(np.stack(planes))
 
 
 def onnx_spec(hints: bool = False) -> OnnxSpec:
@@ -113,8 +120,9 @@ def build_card(ck: dict[str, Any], run_dir: Path, serve_short_side: int | list[i
     model = make_net(ck)
     inputs = {"l": "float32 (B, 1, H, W): (L - 50) / 50, L of CIE Lab in [0, 100]; H, W multiples of 8"}
     if takes_hints(ck):
-        inputs["hints"] = ("float32 (B, 3, H, W): colour hints at the input's size (models.hints.hint_planes): "
-                           "a / 110 and b / 110 at each hinted pixel, and a mask of 1 there; 0 elsewhere")
+        inputs["hints"] = ("float32 (B, 6, H, W): colour hints at the input's size (models.hints.hint_planes): "
+                           "a / 110 and b / 110 at each hinted pixel and a mask of 1 there, 0 elsewhere; then the "
+                           "model-free baseline kernel's sums over the hints: of k a / 110, k b / 110 and k")
     return {
         "name": name,
         "task": "colorization",

@@ -31,8 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hint-patch", type=int, default=5,
                    help="--hints: a hint's colour is the true ab averaged over a square of side 1, 3, ..., this")
     p.add_argument("--hint-gain", type=float, default=100.0,
-                   help="--hints: the planes are multiplied by this inside the network, so their weights (zero at a "
-                        "warm start) learn this many times faster than the warm-started ones")
+                   help="--hints: the points' planes are multiplied by this inside the network, so their weights "
+                        "(zero at a warm start) learn this many times faster than the warm-started ones")
+    p.add_argument("--mean-loss", type=float, default=0.0,
+                   help="add this times the squared error of the distribution's mean (T = 1), in units of 10 ab")
+    p.add_argument("--no-rebalance", dest="rebalance", action="store_false",
+                   help="plain cross-entropy, no class rebalancing (the hint network: its posterior is judged)")
     add_share_arguments(p)
     add_loop_arguments(p, steps=7000, val_images=300)
 
@@ -62,4 +66,6 @@ def colorization_config(args: argparse.Namespace) -> ColorizationConfig:
         max_hints=args.max_hints,
         hint_patch=args.hint_patch,
         hint_gain=args.hint_gain,
+        rebalance=args.rebalance,
+        mean_loss=args.mean_loss,
     )

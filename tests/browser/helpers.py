@@ -4,6 +4,8 @@ import importlib.util
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,9 @@ import pytest
 from PIL import Image
 
 from core.settings import PROJECT_ROOT
-from pretext.serve import Child
+from pretext.serve import Child, free_port, start_api
 from tests.imagecorpus import photo
+from tests.service_fixtures import run_redis, run_worker, wait_until, worker_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 NO_CHROMIUM = "Chromium not found at /usr/bin/chromium; install Debian's chromium to run browser tests"
@@ -53,6 +56,67 @@ class LiveServer:
         cards = self.client.get("/api/v1/models").json()["data"]
         if not any(c.get("name") == model and c.get("available") for c in cards):
             pytest.skip(f"the {model} model is not in the test models folder (tests/service_fixtures.py)")
+
+
+@contextmanager
+def live_stack(root: Path, models: Path, datasets_dir: Path | None = None) -> Iterator[LiveServer]:
+    """A service of a test module's own, serving ``models``: its Redis, worker and uvicorn, their files in ``root``,
+    stopped on leaving. For a page that needs models the session's server (the shipped ones) does not have. The
+    worker reads ``datasets_dir`` when given (the API always offers the generated sample scenes)."""
+    redis = run_redis(root / "redis")
+    worker = child = client = None
+    try:
+        extra = {"datasets_dir": datasets_dir} if datasets_dir is not None else {}
+        worker = run_worker(root.name, worker_env(redis.url, models, cache_dir=root / "cache", **extra),
+                            root / "logs")
+        env = worker_env(redis.url, models, turing_min_response_ms=0)
+        env["DATABASE_URL"] = f"sqlite:///{root / 'turing.sqlite'}"
+        env["PRETEXT_DATASETS_DIR"] = str(root / "no-datasets")  # the pages offer the generated sample scenes
+        port = free_port()
+        log = root / "api.log"
+        with log.open("wb") as out:
+            child = start_api("127.0.0.1", port, env, stdout=out)
+        url = f"http://127.0.0.1:{port}"
+        # A fresh connection per request, as the session's server's client (conftest.py says why).
+        client = httpx.Client(base_url=url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+        server = LiveServer(url, child, log, client)
+
+        def up() -> bool:
+            if not child.alive():
+                pytest.fail(f"uvicorn exited with code {child.proc.returncode}:\n{server.tail()}")
+            try:
+                return client.get("/healthz").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until("uvicorn to answer /healthz", up, 60, interval_s=0.2)
+        yield server
+    finally:
+        if client is not None:
+            client.close()
+        if child is not None:
+            child.stop(grace_s=10)
+        if worker is not None:
+            worker.stop()
+        redis.stop()
+
+
+def open_page(browser: Any, server: LiveServer, request: pytest.FixtureRequest, viewport: dict) -> Iterator[Any]:
+    """A fresh page on ``server``, as the session's ``page`` fixture: script errors fail the test."""
+    context = browser.new_context(base_url=server.url, device_scale_factor=1, viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+          if msg.type == "error" and not EXPECTED_CONSOLE.search(msg.text) else None)
+    yield pg
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shot(pg, f"FAILED-{request.node.name}")
+    context.close()
+    if problems and not (report is not None and report.failed):
+        pytest.fail("the page reported errors:\n" + "\n".join(problems))
 
 
 def safe_name(name: str) -> str:

@@ -10,14 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from models.cards import load_card
-from pretext.serve import free_port, start_api
-from tests.browser.helpers import DESKTOP, EXPECTED_CONSOLE, PHONE, TIMEOUT_MS, LiveServer, png_photo, screenshots, shot
+from tests.browser.helpers import DESKTOP, PHONE, LiveServer, live_stack, open_page, png_photo, screenshots, shot
 from tests.features_data import write_imagenette_val
-from tests.service_fixtures import run_redis, run_worker, wait_until, worker_env
 from training.export_features import write_features_card
 from training.tiny_models import TINY_FEATURE_BLOCKS
 
@@ -58,58 +55,8 @@ def features_server(chromium: Path, tiny_models_dir: Path,
     root = tmp_path_factory.mktemp("features-browser")
     models = features_models(tiny_models_dir, root / "models")
     write_imagenette_val(root / "datasets", 6)
-    redis = run_redis(root / "redis")
-    worker = child = client = None
-    try:
-        worker = run_worker("features-browser", worker_env(redis.url, models, datasets_dir=root / "datasets",
-                                                           cache_dir=root / "cache"), root / "logs")
-        env = worker_env(redis.url, models)
-        env["DATABASE_URL"] = f"sqlite:///{root / 'turing.sqlite'}"
-        env["PRETEXT_DATASETS_DIR"] = str(root / "no-datasets")  # the API offers the generated sample scenes
-        port = free_port()
-        log = root / "api.log"
-        with log.open("wb") as out:
-            child = start_api("127.0.0.1", port, env, stdout=out)
-        url = f"http://127.0.0.1:{port}"
-        client = httpx.Client(base_url=url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
-        server = LiveServer(url, child, log, client)
-
-        def up() -> bool:
-            if not child.alive():
-                pytest.fail(f"uvicorn exited with code {child.proc.returncode}:\n{server.tail()}")
-            try:
-                return client.get("/healthz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until("uvicorn to answer /healthz", up, 60, interval_s=0.2)
+    with live_stack(root, models, datasets_dir=root / "datasets") as server:
         yield server
-    finally:
-        if client is not None:
-            client.close()
-        if child is not None:
-            child.stop(grace_s=10)
-        if worker is not None:
-            worker.stop()
-        redis.stop()
-
-
-def open_page(browser: Any, server: LiveServer, request: pytest.FixtureRequest, viewport: dict) -> Iterator[Any]:
-    """A fresh page on ``server``, as the session's ``page`` fixture: script errors fail the test."""
-    context = browser.new_context(base_url=server.url, device_scale_factor=1, viewport=viewport)
-    context.set_default_timeout(TIMEOUT_MS)
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-          if msg.type == "error" and not EXPECTED_CONSOLE.search(msg.text) else None)
-    yield pg
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        shot(pg, f"FAILED-{request.node.name}")
-    context.close()
-    if problems and not (report is not None and report.failed):
-        pytest.fail("the page reported errors:\n" + "\n".join(problems))
 
 
 @pytest.fixture

@@ -1,17 +1,32 @@
 """Colour hints on the colorize page (issue #32) in Chromium against the real service: the hint mode's popover,
 a hint recolouring its region in the browser and undone by removing it, the palette, undo and clear, HINTS.json
 saved and loaded, the full-size download, and the browser's hinted decoding against models/hints.py and the API's.
+The other method, the hint network (a job on the server), on a service of this module's own whose models include
+the tiny stand-in of the hint network; offered only where it is installed.
 """
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from core.settings import PROJECT_ROOT
-from tests.browser.helpers import DESKTOP, PHONE, docs_photo, png_photo, png_pixels, shot
+from core.tasks.colorization import HINT_MODEL
+from tests.browser.helpers import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    docs_photo,
+    live_stack,
+    open_page,
+    png_photo,
+    png_pixels,
+    shot,
+)
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -352,3 +367,184 @@ def test_the_browsers_hinted_colours_match_the_apis(page, live_server, tmp_path)
     assert api.shape == shown.shape
     diff = np.abs(api.astype(int) - shown)
     assert diff.mean() < 2, f"the page and the API differ by {diff.mean():.2f} levels on average (max {diff.max()})"
+
+
+# ---- the hint network ------------------------------------------------------------------------------------------
+
+READ_NETWORK = """() => {
+  const img = document.getElementById('network-after');
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  return {w: c.width, h: c.height, px: Array.from(ctx.getImageData(0, 0, c.width, c.height).data)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def hint_network_server(chromium: Path, tiny_models_dir: Path,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A service of this module's own on the tiny models, the hint network's among them: the shipped models, which
+    the session's server serves, have none yet."""
+    with live_stack(tmp_path_factory.mktemp("hint-network"), tiny_models_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def npage(browser: Any, hint_network_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from open_page(browser, hint_network_server, request, DESKTOP)
+
+
+def network_pixels(page) -> np.ndarray:
+    data = page.evaluate(READ_NETWORK)
+    return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"], 4)[..., :3]
+
+
+# Chromium gives Playwright no body for an upload holding a file: the page's forms are recorded as they are sent
+# (their text fields: the photo is a file).
+RECORD_FORMS = """(() => {
+  window.sentForms = [];
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    if (body instanceof FormData) {
+      window.sentForms.push(Object.fromEntries([...body].filter(([, v]) => typeof v === 'string')));
+    }
+    return send.call(this, body);
+  };
+})();"""
+
+
+def network_forms(page) -> list[dict[str, str]]:
+    """The text fields of the hint network's submissions so far."""
+    return [f for f in page.evaluate("window.sentForms") if "hint_method" in f]
+
+
+def add_hint(page, fx: float, fy: float, colour: str) -> None:
+    """A point hint of the colour ``colour`` (#rrggbb) at (fx, fy) of the photo, in the hint mode."""
+    click_photo(page, fx, fy)
+    popover = page.locator("#hint-popover")
+    expect(popover).to_be_visible()
+    popover.locator("#hint-colour").fill(colour)
+    popover.get_by_role("button", name="Use it").click()
+    expect(popover).to_be_hidden()
+
+
+def wait_network(page, hints: list) -> str:
+    """Until the hint network's picture for ``hints`` is on screen; its job's id."""
+    overlay = page.locator("#network-after")
+    expect(overlay).to_have_attribute("data-hints", json.dumps(hints, separators=(",", ":")))
+    expect(overlay).to_be_visible()
+    expect(page.locator("#hint-method")).to_have_attribute("data-state", "shown")
+    return overlay.get_attribute("data-job")
+
+
+def test_the_hint_network_reruns_the_network_with_the_hints_and_instant_comes_back(npage, hint_network_server):
+    page, server = npage, hint_network_server
+    page.add_init_script(RECORD_FORMS)
+    colorize(page, png_photo(150, 100, seed=3), "scene.png")
+    method = page.locator("#hint-method")
+    expect(method).to_be_visible()
+    instant = page.get_by_role("radio", name=re.compile("^Instant"))
+    network = page.get_by_role("radio", name=re.compile("^Hint network"))
+    expect(instant).to_be_checked()
+    expect(network).to_be_enabled()
+    posts: list[Any] = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" and "/api/v1/colorization" in r.url else None)
+
+    # Chosen without hints, it waits for one; a hint makes a job with the hints and hint_method=network.
+    network.check()
+    expect(page.locator("#hint-message")).to_contain_text("Add a hint")
+    page.get_by_role("button", name="Colour hints").click()
+    v = hint_version(page)
+    add_hint(page, 0.3, 0.3, "#1e3cdc")
+    wait_recoloured(page, v)  # the instant picture underneath follows the hints all the same
+    instant_hinted = after_pixels(page)
+    px, py = (int(n) for n in re.findall(r"\d+", page.locator("#hint-list .hint-where").first.inner_text()))
+    hints = [{"x": px, "y": py, "rgb": [30, 60, 220]}]
+    job_id = wait_network(page, hints)
+    assert len(posts) == 1, [r.url for r in posts]
+    [form] = network_forms(page)
+    assert form["hint_method"] == "network"
+    assert json.loads(form["hints"]) == hints
+    job = server.client.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["result"]["model"]["name"] == HINT_MODEL
+    assert job["result"]["hints"] == {"points": 1, "palette": 0, "method": "network"}
+
+    # Its picture is the job's result, in place of the instant one, and it is what the download gives.
+    shown = network_pixels(page)
+    assert np.abs(shown.astype(int) - png_pixels(server.client.get(job["links"]["result"]).content)).max() <= 1
+    assert shown.shape == instant_hinted.shape
+    assert np.abs(shown.astype(int) - instant_hinted).mean() > 1, "the hint network's picture is the instant one"
+    expect(page.locator(".compare-tag.right")).to_have_text("hint network")
+    download = page.locator("#download")
+    expect(download).to_have_attribute("href", job["links"]["result"])
+    expect(download).to_have_attribute("download", re.compile(r"-hint-network\.png$"))
+    with page.expect_download() as info:
+        download.click()
+    assert np.abs(png_pixels(Path(info.value.path()).read_bytes()).astype(int) - shown).max() <= 1
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Save hints (JSON)").click()
+    assert json.loads(Path(info.value.path()).read_text()) == hints
+    shot(page, "hints-network")
+
+    # Instant again: the instant picture and its download at once; back to the network, its last picture, no job.
+    instant.check()
+    expect(page.locator("#network-after")).to_be_hidden()
+    expect(page.locator(".compare-tag.right")).to_have_text("colorized")
+    expect(download).to_have_attribute("href", re.compile(r"/recolor\?temperature=[0-9.]+&hints=%5B"))
+    assert np.abs(after_pixels(page).astype(int) - instant_hinted).max() == 0
+    network.check()
+    assert wait_network(page, hints) == job_id
+    assert len(posts) == 1
+
+    # A refusal (here a 503, as while the hint network is being installed) is said, with a way to try again.
+    page.route("**/api/v1/colorization*", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body=json.dumps({"detail": "the colorization-hints model is not installed"})))
+    add_hint(page, 0.7, 0.7, "#dc3c1e")
+    alert = page.locator("#alert")
+    expect(alert).to_contain_text("The service cannot take this right now")
+    expect(alert).to_contain_text("colorization-hints model is not installed")
+    expect(method).to_have_attribute("data-state", "error")
+    page.unroute("**/api/v1/colorization*")
+    page.get_by_role("button", name="Run the hint network again").click()
+    qx, qy = (int(n) for n in re.findall(r"\d+", page.locator("#hint-list .hint-where").nth(1).inner_text()))
+    two = [*hints, {"x": qx, "y": qy, "rgb": [220, 60, 30]}]
+    second = wait_network(page, two)
+    assert second != job_id
+    expect(alert).to_be_empty()
+    assert json.loads(network_forms(page)[-1]["hints"]) == two
+
+    # No hints left: the network's own prediction, which the instant method shows; nothing runs.
+    count = len(posts)
+    page.get_by_role("button", name="Clear all").click()
+    expect(page.locator("#network-after")).to_be_hidden()
+    expect(method).to_have_attribute("data-state", "idle")
+    page.wait_for_timeout(800)  # past the debounce: no job starts
+    assert len(posts) == count
+
+    # Reopened from its URL, the photo is not in this browser: the hint network is sent the result (its lightness
+    # is the photo's). The method chosen stays chosen (the browser may give the radio back checked).
+    page.reload()
+    expect(page.locator("#status")).to_contain_text("Showing")
+    network.check()
+    page.get_by_role("button", name="Colour hints").click()
+    add_hint(page, 0.5, 0.5, "#1e3cdc")
+    rx, ry = (int(n) for n in re.findall(r"\d+", page.locator("#hint-list .hint-where").first.inner_text()))
+    wait_network(page, [{"x": rx, "y": ry, "rgb": [30, 60, 220]}])
+    assert [f["hint_method"] for f in network_forms(page)] == ["network"]
+
+
+def test_without_the_hint_network_only_the_instant_method_is_offered(page, live_server):
+    cards = live_server.client.get("/api/v1/models").json()["data"]
+    if any(c["name"] == HINT_MODEL and c["available"] for c in cards):
+        # The shipped models have it by now: the page is shown the list a server without it answers.
+        listed = {"data": [c for c in cards if c["name"] != HINT_MODEL]}
+        listed["count"] = len(listed["data"])
+        page.route("**/api/v1/models", lambda route: route.fulfill(content_type="application/json",
+                                                                   body=json.dumps(listed)))
+    colorize(page, png_photo(150, 100, seed=3), "scene.png")
+    expect(page.locator("#hint-method")).to_have_attribute("data-available", "false")
+    expect(page.locator("#hint-method")).to_be_hidden()
+    expect(page.get_by_role("radio", name=re.compile("^Hint network"))).to_have_count(0)

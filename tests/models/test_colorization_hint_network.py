@@ -26,7 +26,7 @@ class HintEcho(nn.Module):
         self.register_buffer("centres", torch.from_numpy(centres).view(1, -1, 2, 1, 1))
 
     def forward(self, l_norm: torch.Tensor, hints: torch.Tensor) -> torch.Tensor:
-        mask = nn.functional.avg_pool2d(hints[:, 2:], 4)  # (B, 1, h, w): share of hinted pixels
+        mask = nn.functional.avg_pool2d(hints[:, 2:3], 4)  # (B, 1, h, w): share of hinted pixels
         ab = nn.functional.avg_pool2d(hints[:, :2], 4) * 110.0 / mask.clamp_min(1e-6)  # (B, 2, h, w)
         d2 = ((self.centres - ab[:, None]) ** 2).sum(2)  # (B, Q, h, w)
         return -0.05 * d2 * (mask > 0).float() + 0.0 * l_norm.mean()

@@ -237,7 +237,7 @@ def test_the_baseline_does_not_cross_a_strong_lightness_edge():
 
 
 def test_hint_planes_mark_the_hinted_cells_with_their_ab():
-    planes = hint_planes((PointHint(5, 5, RED),), 20, 20, 4, 4)
-    assert planes.shape == (3, 4, 4)
+    planes = hint_planes((PointHint(5, 5, RED),), 20, 20, np.full((4, 4), 50.0, np.float32))
+    assert planes.shape == (6, 4, 4)
     assert planes[2].sum() == 1.0 and planes[2, 1, 1] == 1.0
     np.testing.assert_allclose(planes[:2, 1, 1] * 110.0, colours_ab([RED])[0], atol=1e-4)

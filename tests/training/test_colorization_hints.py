@@ -10,11 +10,11 @@ import torch
 
 from models.color import rgb8_to_lab
 from models.colorization_model import ColorizationModel
-from models.encoding import REBALANCE_LAMBDA, rebalance_weights, smooth_prior
+from models.encoding import REBALANCE_LAMBDA, annealed_mean, rebalance_weights, smooth_prior
 from models.hints import Hints, PointHint, hint_planes
 from models.runtime import load_session
 from training.colorization import ColorizationConfig, ColorizationTask
-from training.colorization_hints import HintSampling, hint_counts, patch_means, sample_hint_planes
+from training.colorization_hints import HINT_CHANNELS, HintSampling, hint_counts, patch_means, sample_hint_planes
 from training.errors import TrainingConfigError
 from training.export_colorization import run as export_run
 from training.loop import LoopConfig, start_from_export, train
@@ -49,29 +49,32 @@ def test_training_planes_are_the_planes_serving_builds_for_the_same_pixels_and_c
     # One-pixel patches: each sampled hint is a pixel's own colour, so a person giving those pixels' colours
     # as HINTS.json must get the very planes the network trained on (layout, order, scale, mask).
     rgb = np.random.default_rng(2).integers(0, 256, (3, 24, 32, 3), dtype=np.uint8)
-    ab = rgb8_to_lab(rgb)[..., 1:]
-    planes = sample_hint_planes(ab, np.random.default_rng(3), HintSampling(none_prob=0.0, max_patch=1))
-    assert planes.shape == (3, 3, 24, 32)
+    lab = rgb8_to_lab(rgb)
+    planes = sample_hint_planes(lab[..., 1:], lab[..., 0], np.random.default_rng(3),
+                                HintSampling(none_prob=0.0, max_patch=1))
+    assert planes.shape == (3, 6, 24, 32)
     for i in range(3):
         rows, cols = np.nonzero(planes[i, 2])
         assert len(rows) >= 1
         points = tuple(PointHint(float(c), float(r), tuple(int(v) for v in rgb[i, r, c]))
                        for r, c in zip(rows, cols, strict=True))
-        np.testing.assert_allclose(hint_planes(points, 32, 24, 24, 32), planes[i], atol=1e-5)
+        np.testing.assert_allclose(hint_planes(points, 32, 24, lab[i, ..., 0]), planes[i], atol=1e-4)
 
 
 def test_a_wider_first_conv_starts_as_the_export_whatever_the_hints(tmp_path, centres):
     onnx = Path(tiny_colorization(tmp_path, widths=TINY_WIDTHS)).with_suffix(".onnx")
     plain = load_session(onnx, "cpu")
     torch.manual_seed(0)
-    net = ColorizationNet(len(centres), widths=TINY_WIDTHS, in_channels=4)
+    net = ColorizationNet(len(centres), widths=TINY_WIDTHS, in_channels=1 + HINT_CHANNELS)
     l_in = torch.rand(3, 1, 40, 56) * 2 - 1
-    hints = torch.zeros(3, 3, 40, 56)
-    hints[:, :, 10, 20] = torch.tensor([0.5, -0.3, 1.0])
+    hints = torch.zeros(3, HINT_CHANNELS, 40, 56)
+    hints[:, :3, 10, 20] = torch.tensor([0.5, -0.3, 1.0])
+    hints[:, 3:] = 0.3  # kernel sums: the hint prior starts at zero here (training initialises it)
+    heads = (net.hint_prior, net.hint_head)  # the plain export has no hint path
     with pytest.raises(WarmStartError, match="expects"):  # without grow, the shape check refuses
-        warm_start(net, onnx, torch.cat([l_in, hints], 1))
+        warm_start(net, onnx, torch.cat([l_in, hints], 1), skip=heads)
     first = net.trunk.blocks[0][0]
-    warm_start(net, onnx, torch.cat([l_in, hints], 1), grow=(first,))
+    warm_start(net, onnx, torch.cat([l_in, hints], 1), skip=heads, grow=(first,))
     assert float(first.weight.detach()[:, 1:].abs().max()) == 0.0
     expected = plain.run(None, {"l": l_in.numpy()})[0]
     net.eval()
@@ -88,7 +91,8 @@ def test_widening_only_adds_input_channels():
         assert widened(w, other) is w
 
 
-@pytest.mark.parametrize("bad", [{"kind": "regression"}, {"hint_patch": 4}, {"max_hints": 0}, {"hint_gain": 0.0}])
+@pytest.mark.parametrize("bad", [{"kind": "regression"}, {"hint_patch": 4}, {"max_hints": 0}, {"hint_gain": 0.0},
+                                 {"mean_loss": -1.0}])
 def test_a_hint_config_that_cannot_work_is_refused(bad):
     with pytest.raises(TrainingConfigError):
         ColorizationConfig(hints=True, **bad)
@@ -103,7 +107,7 @@ def hint_task(centres) -> ColorizationTask:
 def test_hint_batches_carry_the_planes_of_their_own_photos(datasets_dir, isolated_settings, centres):
     task = hint_task(centres)
     x, target_ab = task.batch(np.random.default_rng(0), 0, 16)
-    assert x.shape == (16, 4, 32, 32) and target_ab.shape == (16, 8, 8, 2)
+    assert x.shape == (16, 1 + HINT_CHANNELS, 32, 32) and target_ab.shape == (16, 8, 8, 2)
     mask = x[:, 3].numpy()
     assert set(np.unique(mask)) <= {0.0, 1.0}
     per_photo = mask.reshape(16, -1).sum(1)
@@ -136,8 +140,19 @@ def test_the_hint_network_warm_starts_trains_and_exports_as_colorization_hints(d
     start_from_export(task, model, onnx, cfg, tmp_path / "start")
     x, _ = task.batch(np.random.default_rng(5), 0, 4)
     expected = load_session(onnx, "cpu").run(None, {"l": x[:, :1].numpy()})[0]
+    no_hints = torch.cat([x[:, :1], torch.zeros_like(x[:, 1:])], 1)
     with torch.no_grad():
-        np.testing.assert_allclose(model.eval()(x).numpy(), expected, atol=1e-3)  # hints in, still the export
+        np.testing.assert_allclose(model.eval()(no_hints).numpy(), expected, atol=1e-3)  # no hints: the export
+        hinted = model(x).numpy()
+    # With hints, the initialised hint prior pulls each hinted cell towards its hint's colour.
+    b, r, c = np.nonzero(x[:, 3].numpy())
+    assert len(b) > 0
+    colours = x.numpy()[b, 1:3, r, c] * 110.0  # (k, 2)
+
+    def err(out: np.ndarray) -> np.ndarray:
+        ab = annealed_mean(np.moveaxis(out, 1, -1), centres, 0.38)[b, r // 4, c // 4]
+        return np.linalg.norm(ab - colours, axis=1)
+    assert err(hinted).mean() < 0.5 * err(expected).mean()
 
     task.total_steps = 2
     train(task, cfg, tmp_path / "hints")
@@ -164,9 +179,9 @@ def test_at_step_0_the_hint_network_is_the_shipped_model(tmp_path):
     correction, sides and temperature), the hint network serves exactly the shipped colours, hints or not."""
     shipped_card = json.loads(SHIPPED.with_suffix(".json").read_text())
     centres = np.asarray(shipped_card["bin_centres"], np.float32)
-    net = ColorizationNet(len(centres), in_channels=4)
-    sample = torch.cat([torch.rand(2, 1, 64, 64) * 2 - 1, torch.zeros(2, 3, 64, 64)], 1)
-    warm_start(net, SHIPPED, sample, grow=(net.trunk.blocks[0][0],))
+    net = ColorizationNet(len(centres), in_channels=1 + HINT_CHANNELS)  # its hint prior at zero: not trained
+    sample = torch.cat([torch.rand(2, 1, 64, 64) * 2 - 1, torch.zeros(2, HINT_CHANNELS, 64, 64)], 1)
+    warm_start(net, SHIPPED, sample, skip=(net.hint_prior, net.hint_head), grow=(net.trunk.blocks[0][0],))
     weights = rebalance_weights(smooth_prior(np.asarray(shipped_card["prior"]), centres), REBALANCE_LAMBDA)
     config = {**shipped_card["training"]["config"], "hints": True}
     run_dir = tmp_path / "run"
@@ -188,3 +203,23 @@ def test_at_step_0_the_hint_network_is_the_shipped_model(tmp_path):
         got = hinted.colorize(rgb, hints=hints)
         np.testing.assert_allclose(got.output, plain.output, atol=1e-3)
         assert np.abs(got.rgb8.astype(int) - plain.rgb8).max() <= 1
+
+
+def test_without_rebalancing_and_with_the_mean_loss_the_loss_adds_the_mean_colours_squared_error(
+        datasets_dir, isolated_settings, centres):
+    base = dict(limit=48, prior_images=48, val_images=8, imagenette_size=64, crop=32, finetune_crop=48,
+                finetune_share=0.2, hints=True, rebalance=False)
+    plain = ColorizationTask(ColorizationConfig(**base), centres=centres)
+    assert np.all(plain.weights == 1.0)  # plain cross-entropy: every colour counts the same
+    mean = ColorizationTask(ColorizationConfig(**base, mean_loss=2.0), centres=centres)
+    batch = plain.batch(np.random.default_rng(0), 0, 4)
+    torch.manual_seed(0)
+    model = plain.make_model().eval()
+    ce, logs = plain.loss(model, batch)
+    both, mean_logs = mean.loss(model, batch)
+    assert "mean_sq_err_10ab" not in logs and mean_logs["mean_sq_err_10ab"] > 0
+    with torch.no_grad():
+        p = torch.softmax(model(batch[0]), 1)  # (B, Q, h, w)
+    mean_ab = np.einsum("bqhw,qc->bhwc", p.numpy(), centres)
+    expected = (((mean_ab - batch[1].numpy()) / 10.0) ** 2).sum(-1).mean()
+    assert float(both - ce) == pytest.approx(2.0 * expected, rel=1e-3)

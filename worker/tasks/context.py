@@ -8,8 +8,6 @@ from core.tasks.context import ContextParams
 from models.context import (
     CENTRE_COLOUR,
     PIECE_COLOUR,
-    POSITION_NAMES,
-    as_grid,
     outline_patches,
     patch_preview,
     positions_table,
@@ -39,13 +37,7 @@ def run(job: Job, store: JobStore, params: ContextParams) -> tuple[dict[str, Any
         "box": box.as_dict(),
         "other_box": other.as_dict(),
         "position": params.position,
-        "probabilities": [float(p) for p in out.probabilities],
-        "grid": as_grid(out.probabilities),
-        "predicted": out.predicted,
-        "predicted_name": POSITION_NAMES[out.predicted],
-        "truth": out.truth,
-        "truth_name": None if out.truth is None else POSITION_NAMES[out.truth],
-        "correct": None if out.truth is None else out.predicted == out.truth,
+        **out.answer_fields(),
         "positions": positions_table(),
         "model": {"name": model.card.name, "version": model.card.version},
     }

@@ -1,8 +1,10 @@
 // The colorize page's colour hints (issue #32): the hint mode (click the photo, pick one of the colours the
 // network considered there or any colour), the list of hints with their markers on the photo, the palette,
 // undo and clear, and HINTS.json saved and loaded. The recolouring itself is hints.js (models/hints.py's
-// method) on the stored distribution, through the result view's partial redraw: no request to the server.
+// method) on the stored distribution, through the result view's partial redraw: no request to the server. The
+// other method, the hint network (re-run on the server with the hints as its input), is colorize-network.js.
 
+import { HintNetwork } from './colorize-network.js';
 import { drawScaled } from './images.js';
 import { HintError, HintSolver, MAX_PALETTE, MAX_POINTS, gridCell, gridLightness, hintsJson, likelyColours,
   parseHints } from './hints.js';
@@ -50,6 +52,7 @@ export class HintsPanel {
     this.pending = null; // the point the popover is for: {x, y} in the photo's pixels, L there
     this.dots = [];
     this.version = 0;
+    this.network = new HintNetwork(this, view);
     this.wire();
   }
 
@@ -88,6 +91,7 @@ export class HintsPanel {
     this.palette = [];
     this.history = [];
     this.solver = null;
+    this.network.reset();
     this.closePopover();
     this.setActive(false);
     this.els.panel.hidden = !state?.dist;
@@ -247,7 +251,10 @@ export class HintsPanel {
     this.commit(this.points.filter((_, k) => k !== i), this.palette, `Hint at (${p.x}, ${p.y}) removed.`);
   }
 
-  /** Recolour what the change reaches, in the browser. */
+  /**
+   * Recolour what the change reaches, in the browser; with the hint network chosen, its job follows once the
+   * hints settle (the instant picture underneath stays current, for when "Instant" is chosen again).
+   */
   apply() {
     const view = this.view;
     const started = this.started ?? performance.now();
@@ -265,6 +272,7 @@ export class HintsPanel {
       after.dataset.hintMs = (performance.now() - started).toFixed(1);
       after.dataset.hintPainted = String(version);
     });
+    this.network.sync();
   }
 
   say(text) {

@@ -1,10 +1,12 @@
 // The colorize page's result panel: the before/after viewer, the look and temperature (re-decoding
 // the stored distribution in the browser), the pixel probe with its ab plot, the full-resolution
 // views (actual pixels, full screen), the download link, the colour hints (colorize-hints.js: recoloured
-// here, only where a hint reaches), and for a colour photo its real colours.
+// here, only where a hint reaches; or by the hint network on the server, colorize-network.js), and for a colour
+// photo its real colours.
 
 import { drawAbPlot, topBins } from './abplot.js';
 import { HintsPanel } from './colorize-hints.js';
+import { resultUrlAt } from './colorize-network.js';
 import { Compare } from './compare.js';
 import { Painter } from './colorize-render.js';
 import { Distribution, outputRegion } from './distribution.js';
@@ -44,7 +46,12 @@ function stemOf(name) {
 }
 
 export class ResultView {
-  /** @param {{onTemperature?: (t: number) => void}} hooks onTemperature: a look or temperature was settled */
+  /**
+   * @param {{onTemperature?: (t: number) => void, submit?: Function, notice?: import('./notice.js').Notice}} hooks
+   *   onTemperature: a look or temperature was settled; submit(file, {fields, what, signal, onProgress,
+   *   onStatus}): a colorization job, finished (the page's own, for the hint network's); notice: the page's
+   *   messages, where the hint network's progress and errors go
+   */
   constructor(hooks = {}) {
     this.hooks = hooks;
     this.els = {
@@ -54,7 +61,7 @@ export class ResultView {
       caption: $('abplot-caption'), download: $('download'), frame: $('compare-frame'), compare: $('compare'),
       probeMode: $('probe-mode'), zoom: $('zoom'), fullscreen: $('fullscreen'), truth: $('truth'),
       truthError: $('truth-error'), truthModel: $('truth-model'), truthReal: $('truth-real'),
-      truthCaption: $('truth-model-caption'), downloadHint: $('download-hint'),
+      truthCaption: $('truth-model-caption'), downloadHint: $('download-hint'), network: $('network-after'),
     };
     this.compare = new Compare(this.els.compare, this.els.split, (x, y) => this.probed(x, y));
     this.state = null;
@@ -158,14 +165,14 @@ export class ResultView {
   /**
    * Show a finished job. `photo`: the upload as this browser decoded it (null when it could not, or
    * when the result was reopened from its URL); `result`: the server's result PNG decoded; `buffer`:
-   * the stored distribution; `t`: the temperature to open at.
+   * the stored distribution; `t`: the temperature to open at; `upload`: the file the hint network is sent.
    */
-  show({ job, name, photo, result, buffer, t }) {
+  show({ job, name, photo, result, buffer, t, upload = null }) {
     const meta = job.result.distribution;
     // The server's L comes from the photo it decoded; if the browser's decode differs, use the result's.
     const same = photo && photo.width === job.result.width && photo.height === job.result.height;
     const state = {
-      job, name, stem: stemOf(name), photo: same ? photo : null, result, lightSource: same ? photo : result,
+      job, name, stem: stemOf(name), photo: same ? photo : null, result, lightSource: same ? photo : result, upload,
       dist: meta && buffer ? new Distribution(float16ToFloat32(buffer), meta.shape, meta.bin_centres) : null,
       centres: meta?.bin_centres || [],
     };
@@ -252,6 +259,7 @@ export class ResultView {
     if (!state?.dist) return Promise.resolve();
     const t = this.temperature();
     const { dist } = state;
+    this.hints.network.sync(); // the hint network's picture, if shown, follows the temperature too (debounced)
     state.ab = this.hints.abAt(t) || dist.abAt(t);
     state.exact = state.ab.slice(); // what the hints make of every cell; state.ab: what is drawn
     this.settling = [];
@@ -435,6 +443,18 @@ export class ResultView {
     this.settleTimer = setTimeout(step, 0);
   }
 
+  /** The hint network's picture was laid over the instant one, or taken away: the download and the error follow. */
+  networkChanged() {
+    if (!this.state) return;
+    this.updateDownload();
+    this.updateTruth();
+  }
+
+  /** What the photo shows on the right of the divider: the hint network's picture, or the canvas decoded here. */
+  shownImage() {
+    return this.els.network.hidden ? this.els.after : this.els.network;
+  }
+
   /**
    * Where the download link points: the server's full-size decoding at the temperature shown, with the hints
    * shown (they go along as HINTS.json, and the server applies them with models/hints.py, the method the page
@@ -450,6 +470,14 @@ export class ResultView {
 
   updateDownload() {
     const { dist, stem } = this.state;
+    const network = this.hints.network.visible;
+    if (network) { // the picture on screen: the hint network's, full size, as the server made it
+      this.els.download.href = resultUrlAt(network.job, network.t);
+      this.els.download.download = `${stem}-colorized-T${network.t.toFixed(2)}-hint-network.png`;
+      this.els.downloadHint.textContent = 'The download is the hint network’s result at full size, made by the '
+        + 'server with your hints.';
+      return;
+    }
     const t = this.temperature().toFixed(2);
     const hinted = Boolean(dist) && this.hints.hinted;
     this.els.download.href = this.downloadUrl();
@@ -560,12 +588,15 @@ export class ResultView {
     const state = this.state;
     if (!state?.realAb || this.els.truth.hidden) return;
     const { truthModel, truthError, truthCaption } = this.els;
-    truthModel.getContext('2d').drawImage(this.els.after, 0, 0, truthModel.width, truthModel.height);
+    const image = this.shownImage();
+    truthModel.getContext('2d').drawImage(image, 0, 0, truthModel.width, truthModel.height);
     const [w, h] = state.truthSize;
-    const shown = drawScaled(this.els.after, w, h).getContext('2d').getImageData(0, 0, w, h).data;
+    const shown = drawScaled(image, w, h).getContext('2d').getImageData(0, 0, w, h).data;
     const e = colourError(abOf(shown), state.realAb);
-    const t = state.dist ? ` at T = ${this.temperature().toFixed(2)}` : '';
-    truthCaption.textContent = `The network's colours${t}`;
+    const network = this.hints.network.visible;
+    let t = state.dist ? ` at T = ${this.temperature().toFixed(2)}` : '';
+    if (network) t = ` at T = ${network.t.toFixed(2)}`;
+    truthCaption.textContent = `${network ? 'The hint network’s colours' : "The network's colours"}${t}`;
     truthError.dataset.error = e.mean.toFixed(2);
     truthError.textContent = `Colour error${t}: ${e.mean.toFixed(1)} on average (an all-gray guess: `
       + `${e.grayMean.toFixed(1)}). ${Math.round(e.close * 100)}% of the pixels are within ${e.threshold} of their `

@@ -4,6 +4,7 @@
 
 import { API, ApiError, getJSON, messageOf, request, statusText, upload, waitForJob } from './api.js';
 import { Batch } from './batch.js';
+import { resultUrlAt } from './colorize-network.js';
 import { ResultView } from './colorize-result.js';
 import { attachDropzone } from './dropzone.js';
 import { loadBitmap } from './images.js';
@@ -20,7 +21,8 @@ const els = {
   note: $('photo-note'),
 };
 const notice = new Notice();
-const view = new ResultView({ onTemperature: () => updateUrl() });
+// The hint network's jobs (colorize-network.js) go through the same submit() and say how they do on the same notice.
+const view = new ResultView({ onTemperature: () => updateUrl(), submit: (file, hooks) => submit(file, hooks), notice });
 const batch = new Batch({
   submit: (file, hooks) => submit(file, hooks),
   onOpen: (item) => open(item.job, { name: item.file.name, file: item.file }).catch((err) => {
@@ -32,15 +34,18 @@ const batch = new Batch({
 // The request in flight for the photo being opened; a newer one aborts it.
 let controller = null;
 
-/** Upload one photo at the page's temperature and wait for its job; `hooks` as waitForJob's. */
-async function submit(file, { signal, onProgress, onStatus }) {
+/**
+ * Upload one photo at the page's temperature and wait for its job; `hooks` as waitForJob's, with `fields`: more
+ * form fields (the hint network's hints and hint_method) and `what`: what the messages call the job.
+ */
+async function submit(file, { signal, onProgress, onStatus, fields = {}, what = `Colorizing ${file.name}` }) {
   const problem = tooLarge(file);
   if (problem) throw new ApiError(413, '', problem);
-  const what = `Colorizing ${file.name}`;
   const form = new FormData();
   form.append('image', file, file.name);
   // The look shown is sent along, so the server's own result (and the batch's ZIP) match the page.
   form.append('temperature', view.temperature().toFixed(2));
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
   const accepted = await upload(`${API}/${KIND}`, form, { what, signal, onProgress });
   return waitForJob(accepted, { what, signal, onStatus });
 }
@@ -50,9 +55,7 @@ async function submit(file, { signal, onProgress, onStatus }) {
  * result itself when it was decoded at that temperature (the usual case), which costs the server nothing.
  */
 function resultUrl(job) {
-  const t = view.temperature();
-  if (!job.links.recolor || Math.abs((job.result.temperature ?? -1) - t) < 0.005) return job.links.result;
-  return `${job.links.recolor}?temperature=${t.toFixed(2)}`;
+  return resultUrlAt(job, view.temperature());
 }
 
 /** One photo: upload, wait, open. */
@@ -85,7 +88,7 @@ async function colorize(file) {
         notice.say(statusText(status, s, 'photo', j?.queue));
       },
     });
-    await open(job, { name: file.name, photo, signal });
+    await open(job, { name: file.name, photo, upload: file, signal });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     notice.say(view.state?.dist
       ? `Colorized in ${seconds} s. Choose a look, or move the temperature slider to re-decode; drag across the photo to compare.`
@@ -98,9 +101,10 @@ async function colorize(file) {
 
 /**
  * Show a finished job: fetch its result and distribution, draw it, and give it a URL and a place
- * in the recent strip. `photo` is the upload decoded (or `file`, to decode), when this browser has it.
+ * in the recent strip. `photo` is the upload decoded (or `file`, to decode), when this browser has it;
+ * `upload` the file itself, for the hint network.
  */
-async function open(job, { name, photo = null, file = null, t = null, signal = null }) {
+async function open(job, { name, photo = null, file = null, upload = file, t = null, signal = null }) {
   if (!signal) {
     controller?.abort();
     controller = new AbortController();
@@ -118,7 +122,14 @@ async function open(job, { name, photo = null, file = null, t = null, signal = n
   const result = await loadBitmap(resultBlob);
   if (signal.aborted) throw new DOMException('aborted', 'AbortError');
   const title = name || `job ${job.id.slice(0, 8)}`;
-  view.show({ job, name: title, photo: decoded, result, buffer, t: t ?? (job.result.temperature ?? null) });
+  // Reopened from its URL, the photo is not in this browser (the server keeps no copy to give): the hint network
+  // gets the result instead: its lightness is the photo's (up to rounding where a colour left the gamut), and
+  // lightness is all that any of the networks sees.
+  const source = upload
+    || new File([resultBlob], `${job.id.slice(0, 8)}-result.png`, { type: resultBlob.type || 'image/png' });
+  view.show({
+    job, name: title, photo: decoded, result, buffer, t: t ?? (job.result.temperature ?? null), upload: source,
+  });
   notice.busy(false);
   notice.say(`Showing ${title}.`);
   showJobInUrl(job.id, { name: name || '' });
